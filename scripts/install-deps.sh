@@ -1,0 +1,38 @@
+#!/bin/sh
+# install-deps.sh - install the Debian 12 packages that building and testing
+# rtpgate need, when they are missing. Runs as root (apt-get); does nothing
+# when everything is there already. Used by `make run`, `make test`,
+# `make fuzz` and `make bench`.
+set -eu
+
+# Build: compiler, pkg-config, the libraries the code links against.
+BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev"
+# Tests: Python 3 for the NG and end-to-end runners, real SIP peers.
+TEST_PKGS="python3 kamailio sip-tester netcat-openbsd procps iproute2"
+
+missing=""
+for p in $BUILD_PKGS $TEST_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: not root; install these packages first:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# Packages such as kamailio try to start their service on install; this
+# machine may have no init system, and rtpgate's tests start their own.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	made_policy=1
+fi
+apt-get install -y -qq --no-install-recommends $missing
+[ "$made_policy" = 1 ] && rm -f "$policy"
+exit 0
