@@ -1,0 +1,125 @@
+/* call.h - the call model: a call, its parties, their media and streams.
+ *
+ *   call (call-id)
+ *    └─ monologue: one party, named by its SIP tag (from-tag / to-tag)
+ *        └─ media: one m= section (by 1-based SDP index)
+ *            └─ stream: one local socket (RTP, RTCP) and its peer
+ *
+ * A party's media hold the relay ports that party sends to, on the
+ * interface facing that party. Media i of a party is paired with media i of
+ * the party it is in dialogue with: what arrives on one leaves from the
+ * other. Offer and answer processing is in call_sdp.c, statistics output in
+ * call_stats.c.
+ *
+ * Locking: owned by the control thread (see ctx.h).
+ */
+#ifndef RG_CALL_H
+#define RG_CALL_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "interface.h"
+#include "ng.h"
+#include "ports.h"
+
+struct rg_ctx;
+
+struct rg_stream {
+	int fd;				/* borrowed from the media's port pair */
+	unsigned local_port;
+	struct sockaddr_storage peer;	/* from signalling; family 0 = unknown */
+	uint64_t packets, bytes, errors;
+	int64_t last_packet_us;
+};
+
+struct rg_media {
+	struct rg_monologue *ml;
+	unsigned index;			/* 1-based SDP position */
+	char *type;			/* "audio" */
+	char *protocol;			/* as this party's SDP said */
+	bool rejected;			/* m= port 0 */
+	bool has_ports;
+	struct rg_port_pair ports;
+	struct rg_stream rtp, rtcp;
+};
+
+struct rg_monologue {
+	struct rg_call *call;
+	char *tag;			/* NULL until an answer names it */
+	char *label;
+	char *via_branch;
+	struct rg_interface *iface;	/* the interface facing this party */
+	struct rg_monologue *peer;	/* in dialogue with */
+	GPtrArray *medias;		/* struct rg_media *, [i] = index i + 1 */
+	int64_t created_us;
+	enum ng_latching latching;
+	bool strict_source;
+	/* replace-origin: the o= version this party's SDP goes out with, and
+	 * the last SDP sent, to bump the version only when the body changed */
+	uint64_t origin_version;
+	bool origin_version_set;
+	char *last_sdp;
+};
+
+struct rg_call {
+	char *id;
+	int64_t created_us;
+	int64_t last_signal_us;
+	GPtrArray *monologues;		/* struct rg_monologue *, owned */
+	int64_t retire_at_us;		/* when deleted with a delay */
+};
+
+/* The registry of live calls, and of deleted ones whose ports are kept for
+ * the delete-delay. */
+struct rg_calls *rg_calls_create(void);
+void rg_calls_destroy(struct rg_calls *calls);
+
+/* The live call with this id, or NULL. */
+struct rg_call *rg_call_lookup(struct rg_calls *calls, const char *id);
+
+/* A new call registered under @id (not already present). */
+struct rg_call *rg_call_create(struct rg_calls *calls, const char *id, int64_t now_us);
+
+/* Unregisters @call: it is no longer listed or found. With @delay_us 0 it
+ * is destroyed (ports freed) now, else when rg_calls_reap() passes the
+ * deadline. */
+void rg_call_retire(struct rg_calls *calls, struct rg_call *call,
+		    int64_t now_us, int64_t delay_us);
+
+/* Destroys retired calls whose delay has passed. */
+void rg_calls_reap(struct rg_calls *calls, int64_t now_us);
+
+unsigned rg_calls_count(const struct rg_calls *calls);
+
+/* Calls @fn for each live call, stopping after @max (0: all). */
+void rg_calls_foreach(struct rg_calls *calls, unsigned max,
+		      void (*fn)(struct rg_call *call, void *arg), void *arg);
+
+/* The party tagged @tag in @call, or NULL. */
+struct rg_monologue *rg_call_monologue_find(struct rg_call *call, const char *tag);
+
+/* A new party in @call facing @iface; @tag may be NULL (named later). */
+struct rg_monologue *rg_monologue_create(struct rg_call *call, const char *tag,
+					 struct rg_interface *iface, int64_t now_us);
+
+/* Removes @ml from its call, freeing its ports; parties in dialogue with it
+ * are left without a peer. */
+void rg_monologue_remove(struct rg_monologue *ml);
+
+/* Media @index (1-based) of @ml, created if missing (without ports). */
+struct rg_media *rg_media_get(struct rg_monologue *ml, unsigned index);
+
+/* Media @index of @ml, or NULL. */
+struct rg_media *rg_media_find(const struct rg_monologue *ml, unsigned index);
+
+/* Takes an RTP/RTCP port pair for @m from its party's interface.
+ * 0, or -ENOSPC ("Ran out of ports") or another negative errno. */
+int rg_media_take_ports(struct rg_media *m);
+
+/* Moves @from's media to @to (a fork's newer answer takes over the side). */
+void rg_monologue_move_media(struct rg_monologue *from, struct rg_monologue *to);
+
+#endif

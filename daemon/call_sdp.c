@@ -1,0 +1,457 @@
+/* call_sdp.c - offer and answer: find or create the parties, take their
+ * ports, learn where each party's media comes from, and rewrite the SDP so
+ * that the receiving party sends its media to the relay.
+ *
+ * In an offer the sender is the from-tag party and the receiver the party
+ * it is in dialogue with (created on the first offer); in an answer the
+ * sender is the to-tag party. The SDP always goes to the receiver, so it
+ * shows the receiver's interface and the receiver's ports.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "call.h"
+#include "codec.h"
+#include "ctx.h"
+#include "log.h"
+#include "ng_commands.h"
+#include "sdp.h"
+
+static const char *const ice_attrs[] = {
+	"ice-ufrag", "ice-pwd", "ice-options", "ice-lite", "ice-mismatch",
+	"candidate", "remote-candidates", "end-of-candidates",
+};
+
+static bool is_hold_address(const char *addr)
+{
+	return strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0;
+}
+
+static int parse_request_sdp(struct ng_request *req, struct sdp_session **sdp)
+{
+	const struct sdp_connection *c;
+	const struct sdp_media *m;
+	const char *err = NULL;
+	int rc;
+
+	rc = sdp_parse(req->arena, req->sdp, req->sdp_len, &sdp_default_limits, sdp, &err);
+	if (rc)
+		return ng_fail(req, "Failed to parse SDP: %s", err ? err : "malformed");
+	for (m = (*sdp)->media; m; m = m->next) {
+		c = sdp_media_connection(*sdp, m);
+		if (m->port && !c)
+			return ng_fail(req, "Failed to parse SDP: no c= line for media %u",
+				       m->index + 1);
+	}
+	return 0;
+}
+
+/* The address family of the sender's media: from its first usable c=. */
+static int sdp_family(const struct sdp_session *sdp)
+{
+	const struct sdp_connection *c;
+	const struct sdp_media *m;
+
+	for (m = sdp->media; m; m = m->next) {
+		c = sdp_media_connection(sdp, m);
+		if (m->port && c && !is_hold_address(c->address))
+			return strcmp(c->addrtype, "IP6") == 0 ? AF_INET6 : AF_INET;
+	}
+	return AF_INET;
+}
+
+static struct rg_interface *pick_iface(struct rg_ctx *ctx, struct ng_request *req,
+				       const char *name, int family)
+{
+	struct rg_interface *def = ctx->interfaces->pdata[0];
+	struct rg_interface *iface;
+
+	if (!name)
+		name = def->name;
+	iface = rg_interface_find(ctx->interfaces, name, family);
+	if (iface)
+		return iface;
+	if (!rg_interface_find(ctx->interfaces, name, AF_UNSPEC))
+		ng_fail(req, "Unknown interface '%s'", name);
+	else
+		ng_fail(req, "No %s interface named '%s'",
+			family == AF_INET6 ? "IPv6" : "IPv4", name);
+	return NULL;
+}
+
+static void set_endpoint(struct sockaddr_storage *ss, const char *addr, unsigned port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!addr || !port || port > 65535 || is_hold_address(addr))
+		return;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+	}
+}
+
+/* Where the sender's media of @m comes from, per trust-address (the SDP),
+ * SIP-source-address (received-from) or media-address. */
+static void learn_peer(struct ng_request *req, const struct sdp_session *sdp,
+		       const struct sdp_media *m, struct rg_media *sm)
+{
+	const struct sdp_connection *c = sdp_media_connection(sdp, m);
+	const char *addr = c ? c->address : NULL;
+	const struct sdp_line *rtcp = sdp_attr_find(&m->lines, "rtcp", NULL);
+	unsigned rtcp_port = m->port + 1;
+	unsigned long p;
+	char *end;
+
+	if (req->media_address)
+		addr = req->media_address;
+	else if (req->trust == NG_TRUST_SIP_SOURCE && req->received_from)
+		addr = req->received_from;
+	if (rtcp && rtcp->attr_value) {	/* RFC 3605: a=rtcp:PORT [IN IP4 ADDR] */
+		p = strtoul(rtcp->attr_value, &end, 10);
+		if (end != rtcp->attr_value && p > 0 && p <= 65535)
+			rtcp_port = (unsigned)p;
+	}
+	set_endpoint(&sm->rtp.peer, addr, m->port);
+	set_endpoint(&sm->rtcp.peer, addr, rtcp_port);
+}
+
+static int set_text(char **field, const char *value)
+{
+	if (*field && strcmp(*field, value) == 0)
+		return 0;
+	g_free(*field);
+	*field = g_strdup(value);
+	return 0;
+}
+
+/* Takes the ports of media @idx for both parties (offer) and records what
+ * the sender said about it. */
+static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
+			 const struct sdp_media *m, struct rg_monologue *s,
+			 struct rg_monologue *r, bool offer)
+{
+	unsigned idx = m->index + 1;
+	struct rg_media *sm, *rm;
+
+	if (offer) {
+		sm = rg_media_get(s, idx);
+		rm = rg_media_get(r, idx);
+	} else {
+		sm = rg_media_find(s, idx);
+		rm = rg_media_find(r, idx);
+		if (!sm || !rm)
+			return ng_fail(req, "Answer has more media sections than the offer");
+	}
+	sm->rejected = m->port == 0;
+	set_text(&sm->type, m->media);
+	set_text(&sm->protocol, m->proto);
+	if (offer && !sm->rejected) {
+		if (rg_media_take_ports(sm) || rg_media_take_ports(rm))
+			return ng_fail(req, "Ran out of ports");
+	}
+	learn_peer(req, sdp, m, sm);
+	return 0;
+}
+
+static void rewrite_connection(struct rg_arena *arena, struct sdp_session *sdp,
+			       struct sdp_media *m, const struct rg_interface *iface)
+{
+	const char *type = iface->family == AF_INET6 ? "IP6" : "IP4";
+	struct sdp_connection *c = m ? &m->conn : &sdp->conn;
+
+	if (!c->present || is_hold_address(c->address))
+		return;
+	if (m)
+		sdp_media_set_connection(arena, m, type, iface->advertised);
+	else
+		sdp_session_set_connection(arena, sdp, type, iface->advertised);
+}
+
+static bool is_avp(const char *proto)
+{
+	return strcmp(proto, "RTP/AVP") == 0 || strcmp(proto, "RTP/AVPF") == 0;
+}
+
+/* The protocol the receiver sees: as asked by transport-protocol, or in an
+ * answer the one the receiver offered (an offer turned from AVPF into AVP
+ * is answered in AVPF again). */
+static int rewrite_protocol(struct ng_request *req, struct sdp_media *m,
+			    const struct rg_media *rm, bool offer)
+{
+	const char *want = NULL;
+
+	if (req->transport == NG_TP_RTP_AVP)
+		want = "RTP/AVP";
+	else if (req->transport == NG_TP_RTP_AVPF)
+		want = "RTP/AVPF";
+	else if (!offer && rm && rm->protocol && is_avp(rm->protocol) && is_avp(m->proto))
+		want = rm->protocol;
+	if (!want || strcmp(want, m->proto) == 0)
+		return 0;
+	if (!is_avp(m->proto))
+		return ng_fail(req, "Unsupported option 'transport-protocol=%s': converting %s needs SRTP, which is not implemented yet",
+			       want, m->proto);
+	m->proto = rg_arena_strdup(req->arena, want);
+	if (strcmp(want, "RTP/AVP") == 0)
+		sdp_attr_remove(&m->lines, "rtcp-fb");
+	return m->proto ? 0 : ng_fail(req, "Request too large");
+}
+
+static void remove_ice(struct ng_request *req, struct sdp_lines *lines, bool *removed)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ice_attrs) / sizeof(ice_attrs[0]); i++)
+		if (sdp_attr_remove(lines, ice_attrs[i]))
+			*removed = true;
+}
+
+static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
+			 struct sdp_media *m, struct rg_monologue *r, bool offer,
+			 bool *ice_removed)
+{
+	const struct rg_media *rm = rg_media_find(r, m->index + 1);
+	char rtcp[16];
+	int rc;
+
+	rc = rewrite_protocol(req, m, rm, offer);
+	if (rc)
+		return rc;
+	remove_ice(req, &m->lines, ice_removed);
+	rc = rg_codec_filter(req, m);
+	if (rc)
+		return rc;
+	if (m->port == 0 || !rm || !rm->has_ports) {
+		m->port = 0;
+		return 0;
+	}
+	m->port = rm->rtp.local_port;
+	m->num_ports = 0;	/* one relay pair per m= */
+	rewrite_connection(req->arena, sdp, m, r->iface);
+	snprintf(rtcp, sizeof(rtcp), "%u", rm->rtcp.local_port);
+	if (!sdp_attr_set(req->arena, &m->lines, "rtcp", rtcp))
+		return ng_fail(req, "Request too large");
+	return 0;
+}
+
+/* Writes @sdp into the reply; with replace-origin, keeps the sender's o=
+ * version steady and bumps it when the SDP sent to the receiver changes. */
+static int write_sdp(struct ng_request *req, struct rg_monologue *s,
+		     struct sdp_session *sdp, struct bencode_item *reply)
+{
+	struct rg_buf out;
+	bool track = req->replace_origin && sdp->origin.present;
+	int rc;
+
+	if (track && !s->origin_version_set) {
+		s->origin_version = strtoull(sdp->origin.sess_version, NULL, 10);
+		s->origin_version_set = true;
+	}
+	rg_buf_init(&out, 0);
+	for (;;) {
+		if (track)
+			sdp->origin.sess_version = rg_arena_printf(req->arena, "%llu",
+				(unsigned long long)s->origin_version);
+		sdp_write(sdp, &out);
+		rc = rg_buf_finish(&out);
+		if (rc || !track || !s->last_sdp || strcmp(s->last_sdp, out.data) == 0)
+			break;
+		/* the body changed since the last SDP sent: bump, write again */
+		g_free(s->last_sdp);
+		s->last_sdp = NULL;
+		s->origin_version++;
+		out.len = 0;
+	}
+	if (!rc && track && !s->last_sdp)
+		s->last_sdp = g_strdup(out.data);
+	if (!rc && !bencode_dict_add_strn(req->arena, reply, "sdp", out.data, out.len))
+		rc = -ENOMEM;
+	rg_buf_free(&out);
+	return rc ? ng_fail(req, "Request too large") : 0;
+}
+
+static int process_sdp(struct ng_request *req, struct sdp_session *sdp,
+		       struct rg_monologue *s, struct rg_monologue *r, bool offer,
+		       struct bencode_item *reply)
+{
+	const struct rg_interface *iface = r->iface;
+	bool ice_removed = false;
+	struct sdp_media *m;
+	int rc;
+
+	for (m = sdp->media; m; m = m->next) {
+		rc = prepare_media(req, sdp, m, s, r, offer);
+		if (rc)
+			return rc;
+	}
+	for (m = sdp->media; m; m = m->next) {
+		rc = rewrite_media(req, sdp, m, r, offer, &ice_removed);
+		if (rc)
+			return rc;
+		if (offer)
+			set_text(&rg_media_get(r, m->index + 1)->protocol, m->proto);
+	}
+	remove_ice(req, &sdp->lines, &ice_removed);
+	if (ice_removed && req->ice != NG_ICE_REMOVE)
+		ng_warn(req, "ICE is not supported yet: ICE attributes removed");
+	rewrite_connection(req->arena, sdp, NULL, iface);
+	if (req->replace_origin && sdp->origin.present) {
+		sdp->origin.addrtype = iface->family == AF_INET6 ? "IP6" : "IP4";
+		sdp->origin.address = (char *)iface->advertised;
+	}
+	if (req->replace_session_name)
+		sdp->session_name = "rtpgate";
+	return write_sdp(req, s, sdp, reply);
+}
+
+static void set_party_options(struct ng_request *req, struct rg_monologue *ml)
+{
+	if (req->label)
+		set_text(&ml->label, req->label);
+	if (req->via_branch)
+		set_text(&ml->via_branch, req->via_branch);
+	if (req->latching != NG_LATCH_DEFAULT)
+		ml->latching = req->latching;
+	if (req->strict_source)
+		ml->strict_source = true;
+}
+
+static bool over_session_limit(struct rg_ctx *ctx, struct ng_request *req)
+{
+	int max = ctx->cfg->max_sessions;
+
+	if (max < 0 || rg_calls_count(ctx->calls) < (unsigned)max)
+		return false;
+	if (req->supports_load_limit)
+		req->load_limit = true;
+	ng_fail(req, "Parallel session limit reached");
+	return true;
+}
+
+/* The offerer and its dialogue partner, created as needed. */
+static int offer_parties(struct rg_ctx *ctx, struct ng_request *req,
+			 struct rg_call *call, int family,
+			 struct rg_monologue **sp, struct rg_monologue **rp)
+{
+	const char *name_s = req->direction.n ? req->direction.v[0] : req->interface;
+	const char *name_r = req->direction.n ? req->direction.v[1] : req->interface;
+	struct rg_monologue *s = rg_call_monologue_find(call, req->from_tag);
+	struct rg_monologue *r = s ? s->peer : NULL;
+	struct rg_interface *iface;
+
+	if (!s) {
+		iface = pick_iface(ctx, req, name_s, family);
+		if (!iface)
+			return -EINVAL;
+		s = rg_monologue_create(call, req->from_tag, iface, ctx->now_us);
+	}
+	if (!r && req->to_tag)
+		r = rg_call_monologue_find(call, req->to_tag);
+	if (!r) {
+		iface = pick_iface(ctx, req, name_r,
+				   req->address_family ? req->address_family : family);
+		if (!iface)
+			return -EINVAL;
+		r = rg_monologue_create(call, req->to_tag, iface, ctx->now_us);
+	}
+	s->peer = r;
+	r->peer = s;
+	*sp = s;
+	*rp = r;
+	return 0;
+}
+
+int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	struct sdp_session *sdp;
+	struct rg_monologue *s, *r;
+	struct rg_call *call;
+	bool new_call = false;
+	int rc;
+
+	rc = parse_request_sdp(req, &sdp);
+	if (rc)
+		return rc;
+	if (req->direction.n && req->direction.n != 2)
+		return ng_fail(req, "Invalid value for 'direction': expected two interface names");
+	call = rg_call_lookup(ctx->calls, req->call_id);
+	if (!call) {
+		if (over_session_limit(ctx, req))
+			return -EBUSY;
+		call = rg_call_create(ctx->calls, req->call_id, ctx->now_us);
+		new_call = true;
+	}
+	rc = offer_parties(ctx, req, call, sdp_family(sdp), &s, &r);
+	if (!rc) {
+		set_party_options(req, s);
+		rc = process_sdp(req, sdp, s, r, true, reply);
+	}
+	if (rc && new_call) {
+		rg_call_retire(ctx->calls, call, ctx->now_us, 0);
+		return rc;
+	}
+	if (new_call)
+		ctx->stats.managed_sessions++;
+	call->last_signal_us = ctx->now_us;
+	return rc;
+}
+
+/* The answering party: known by its to-tag, or the offer's untagged
+ * partner named now, or - for a second answer with another to-tag (a
+ * fork) - a new party that takes over the offerer's partner's media. */
+static struct rg_monologue *answer_party(struct rg_ctx *ctx, struct rg_monologue *a,
+					 const char *to_tag)
+{
+	struct rg_monologue *b = rg_call_monologue_find(a->call, to_tag);
+	struct rg_monologue *old = a->peer;
+
+	if (!b && old && !old->tag) {
+		old->tag = g_strdup(to_tag);
+		return old;
+	}
+	if (!b && !old)
+		return NULL;
+	if (!b)
+		b = rg_monologue_create(a->call, to_tag, old->iface, ctx->now_us);
+	if (old && old != b) {
+		rg_monologue_move_media(old, b);
+		rg_log_call(LOG_INFO, a->call->id, "answer from '%s' takes over from '%s'",
+			    to_tag, old->tag ? old->tag : "");
+	}
+	a->peer = b;
+	b->peer = a;
+	return b;
+}
+
+int ng_cmd_answer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	struct sdp_session *sdp;
+	struct rg_monologue *a, *b;
+	struct rg_call *call;
+	int rc;
+
+	call = rg_call_lookup(ctx->calls, req->call_id);
+	if (!call)
+		return ng_fail(req, "Unknown call-id");
+	rc = parse_request_sdp(req, &sdp);
+	if (rc)
+		return rc;
+	a = rg_call_monologue_find(call, req->from_tag);
+	if (!a)
+		return ng_fail(req, "Unknown from-tag '%s'", req->from_tag);
+	b = answer_party(ctx, a, req->to_tag);
+	if (!b)
+		return ng_fail(req, "No offer to answer for from-tag '%s'", req->from_tag);
+	set_party_options(req, b);
+	call->last_signal_us = ctx->now_us;
+	return process_sdp(req, sdp, b, a, false, reply);
+}

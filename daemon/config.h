@@ -1,0 +1,51 @@
+/* config.h - rtpgated's configuration, parsed once into one read-only struct.
+ *
+ * Option names follow rtpengine's where the meaning is the same, so that
+ * operators' configs and scripts carry over. The config file is a glib
+ * keyfile with a [rtpgate] section using the same names as the command line;
+ * the command line wins.
+ */
+#ifndef RG_CONFIG_H
+#define RG_CONFIG_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#define RG_DEFAULT_CONFIG_FILE "/etc/rtpgate/rtpgate.conf"
+
+struct rg_config {
+	char **interfaces;		/* NULL-terminated specs as given */
+	char *listen_ng;
+	struct sockaddr_storage ng_addr;
+	socklen_t ng_addr_len;
+	char *listen_cli;		/* accepted; the CLI port is not built yet */
+	unsigned port_min, port_max;
+	int table;			/* -1: never use the kernel */
+	bool no_fallback;
+	bool foreground;
+	bool log_stderr;
+	char *pidfile;
+	int log_level;
+	int timeout;			/* seconds */
+	int silent_timeout;
+	int final_timeout;		/* 0 = off */
+	int offer_timeout;
+	int delete_delay;
+	int num_threads;
+	int max_sessions;		/* -1 = no limit */
+	char *config_file;		/* the file read, or NULL */
+};
+
+/* Parses @argv (and the config file it names, or the default one if it
+ * exists) into @cfg. Returns 0, or -EINVAL with *@err set to a g_strdup'd
+ * message naming the option (caller g_free()s it). --help prints and exits. */
+int rg_config_load(int argc, char **argv, struct rg_config *cfg, char **err);
+
+void rg_config_free(struct rg_config *cfg);
+
+/* Parses "ADDR:PORT", "[V6ADDR]:PORT" or "PORT" (then @default_host).
+ * Returns 0, or -EINVAL with *@err g_strdup'd. */
+int rg_parse_endpoint(const char *s, const char *default_host,
+		      struct sockaddr_storage *addr, socklen_t *len, char **err);
+
+#endif

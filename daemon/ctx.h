@@ -1,0 +1,45 @@
+/* ctx.h - the daemon's context, passed explicitly to everything that needs
+ * configuration, interfaces, calls or the clock (no hidden globals).
+ *
+ * Locking: the control plane (NG, timers) runs in one thread, the glib main
+ * loop's, and owns everything here; nothing in it is touched by another
+ * thread yet.
+ */
+#ifndef RG_CTX_H
+#define RG_CTX_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ng.h"
+
+struct rg_calls;
+
+struct rg_ng_counters {
+	uint64_t count;
+	uint64_t errors;
+	uint64_t total_us;	/* time spent handling, for the average */
+};
+
+struct rg_stats {
+	uint64_t managed_sessions;	/* calls created since start */
+	uint64_t rejected_offers;	/* offers answered with an error */
+	uint64_t deleted_sessions;	/* calls ended by delete */
+	uint64_t duration_us_total;	/* summed length of ended calls */
+	uint64_t ended_sessions;
+	uint64_t ng_no_cookie;		/* datagrams dropped: no cookie */
+	uint64_t ng_retransmits;	/* answered from the cookie cache */
+	struct rg_ng_counters ng[NG_CMD_COUNT];
+};
+
+struct rg_ctx {
+	const struct rg_config *cfg;
+	GPtrArray *interfaces;		/* struct rg_interface *, first = default */
+	struct rg_calls *calls;
+	struct rg_stats stats;
+	int64_t started_us;		/* wall clock at start */
+	int64_t now_us;			/* wall clock at the start of this request */
+};
+
+#endif

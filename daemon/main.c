@@ -1,0 +1,168 @@
+/* main.c - rtpgated: start-up, the control loop, shutdown.
+ *
+ * Start-up order (unwound in reverse on failure): config, logging,
+ * interfaces with their port pools, the call registry, the NG socket,
+ * daemonizing and the pidfile, then the glib main loop until SIGTERM or
+ * SIGINT.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "config.h"
+#include "ctx.h"
+#include "interface.h"
+#include "log.h"
+#include "ng_server.h"
+
+#define REAP_INTERVAL_MS 1000
+
+static gboolean on_signal(gpointer data)
+{
+	rg_info("shutting down");
+	g_main_loop_quit(data);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_reap(gpointer data)
+{
+	struct rg_ctx *ctx = data;
+
+	rg_calls_reap(ctx->calls, g_get_real_time());
+	return G_SOURCE_CONTINUE;
+}
+
+static void free_interface(gpointer p)
+{
+	rg_interface_destroy(p);
+}
+
+static int create_interfaces(struct rg_ctx *ctx, const struct rg_config *cfg)
+{
+	struct rg_interface *iface;
+	char *err = NULL;
+	int i;
+
+	ctx->interfaces = g_ptr_array_new_with_free_func(free_interface);
+	for (i = 0; cfg->interfaces[i]; i++) {
+		iface = rg_interface_create(cfg->interfaces[i], cfg->port_min,
+					    cfg->port_max, &err);
+		if (!iface) {
+			rg_err("option --interface: %s", err ? err : cfg->interfaces[i]);
+			g_free(err);
+			return -EINVAL;
+		}
+		rg_info("interface '%s': %s (advertised %s), ports %u-%u",
+			iface->name, iface->local_str, iface->advertised,
+			cfg->port_min, cfg->port_max);
+		g_ptr_array_add(ctx->interfaces, iface);
+	}
+	return 0;
+}
+
+/* Kernel forwarding arrives with the kernel module; say so plainly. */
+static int check_forwarding(const struct rg_config *cfg)
+{
+	if (cfg->no_fallback) {
+		rg_err("option --no-fallback: the kernel forwarding module is not available in this build");
+		return -ENOTSUP;
+	}
+	if (cfg->table >= 0)
+		rg_info("kernel forwarding is not available in this build: media is relayed in userspace");
+	if (cfg->listen_cli)
+		rg_warn("option --listen-cli: the CLI port is not implemented yet; not listening on %s",
+			cfg->listen_cli);
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		rg_err("option --pidfile: cannot write '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	return 0;
+}
+
+static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
+{
+	struct rg_ng_server *ng;
+	GMainLoop *loop;
+	char *err = NULL;
+	int rc = 0;
+
+	ng = rg_ng_server_create(ctx, (const struct sockaddr *)&cfg->ng_addr,
+				 cfg->ng_addr_len, &err);
+	if (!ng) {
+		rg_err("option --listen-ng %s: %s", cfg->listen_ng, err);
+		g_free(err);
+		return -EINVAL;
+	}
+	if (!cfg->foreground && daemon(0, 0) < 0) {
+		rg_err("daemon: %s", strerror(errno));
+		rc = -errno;
+		goto out_ng;
+	}
+	if (cfg->pidfile) {
+		rc = write_pidfile(cfg->pidfile);
+		if (rc)
+			goto out_ng;
+	}
+	loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGTERM, on_signal, loop);
+	g_unix_signal_add(SIGINT, on_signal, loop);
+	g_timeout_add(REAP_INTERVAL_MS, on_reap, ctx);
+	rg_info("rtpgated ready: NG on %s", cfg->listen_ng);
+	g_main_loop_run(loop);
+	g_main_loop_unref(loop);
+	if (cfg->pidfile)
+		unlink(cfg->pidfile);
+out_ng:
+	rg_ng_server_destroy(ng);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct rg_config cfg;
+	struct rg_ctx ctx = { 0 };
+	char *err = NULL;
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (rg_config_load(argc, argv, &cfg, &err)) {
+		fprintf(stderr, "rtpgated: %s\n", err);
+		g_free(err);
+		rg_config_free(&cfg);
+		return 1;
+	}
+	rg_log_init(cfg.log_stderr, cfg.log_level);
+	if (cfg.config_file)
+		rg_info("config file: %s", cfg.config_file);
+	ctx.cfg = &cfg;
+	ctx.started_us = g_get_real_time();
+	rc = check_forwarding(&cfg);
+	if (rc)
+		goto out_cfg;
+	rc = create_interfaces(&ctx, &cfg);
+	if (rc)
+		goto out_ifaces;
+	ctx.calls = rg_calls_create();
+	rc = run(&ctx, &cfg);
+	rg_calls_destroy(ctx.calls);
+out_ifaces:
+	g_ptr_array_free(ctx.interfaces, TRUE);
+out_cfg:
+	rg_config_free(&cfg);
+	return rc ? 1 : 0;
+}

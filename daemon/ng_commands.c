@@ -1,0 +1,156 @@
+/* ng_commands.c - ping, delete, query, list and statistics (offer and
+ * answer are in call_sdp.c). */
+#include "ng_commands.h"
+
+#include <errno.h>
+
+#include "call.h"
+#include "call_stats.h"
+#include "ctx.h"
+#include "log.h"
+
+#define LIST_DEFAULT_LIMIT 32
+
+int ng_cmd_ping(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	req->result = "pong";
+	return 0;
+}
+
+static int unknown_call(struct ng_request *req)
+{
+	if (req->fatal)
+		return ng_fail(req, "Unknown call-id");
+	ng_warn(req, "Unknown call-id");
+	return 0;
+}
+
+static void count_end(struct rg_ctx *ctx, const struct rg_call *call)
+{
+	ctx->stats.deleted_sessions++;
+	ctx->stats.ended_sessions++;
+	ctx->stats.duration_us_total += (uint64_t)(ctx->now_us - call->created_us);
+}
+
+/* delete: the whole call, or - when a to-tag names one of several answers
+ * to a forked offer - just that party. */
+int ng_cmd_delete(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	struct rg_call *call = rg_call_lookup(ctx->calls, req->call_id);
+	struct rg_monologue *ml = NULL;
+	int64_t delay;
+
+	if (!call)
+		return unknown_call(req);
+	if (req->from_tag && *req->from_tag &&
+	    !rg_call_monologue_find(call, req->from_tag)) {
+		if (req->fatal)
+			return ng_fail(req, "Unknown from-tag '%s'", req->from_tag);
+		ng_warn(req, "Unknown from-tag '%s'", req->from_tag);
+		return 0;
+	}
+	if (req->to_tag && call->monologues->len > 2)
+		ml = rg_call_monologue_find(call, req->to_tag);
+	if (ml) {
+		rg_log_call(LOG_INFO, call->id, "delete removes party '%s'", ml->tag);
+		rg_monologue_remove(ml);
+		call->last_signal_us = ctx->now_us;
+		return 0;
+	}
+	if (!req->fast && rg_call_stats_add(req->arena, reply, call))
+		return ng_fail(req, "Out of memory");
+	delay = req->delete_delay >= 0 ? req->delete_delay : ctx->cfg->delete_delay;
+	count_end(ctx, call);
+	rg_call_retire(ctx->calls, call, ctx->now_us, delay * 1000000);
+	return 0;
+}
+
+int ng_cmd_query(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	struct rg_call *call = rg_call_lookup(ctx->calls, req->call_id);
+
+	if (!call)
+		return ng_fail(req, "Unknown call-id");
+	if (rg_call_stats_add(req->arena, reply, call))
+		return ng_fail(req, "Out of memory");
+	return 0;
+}
+
+struct list_ctx {
+	struct rg_arena *arena;
+	struct bencode_item *list;
+};
+
+static void list_one(struct rg_call *call, void *arg)
+{
+	struct list_ctx *lc = arg;
+
+	bencode_list_add(lc->list, bencode_str_new(lc->arena, call->id));
+}
+
+int ng_cmd_list(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	struct list_ctx lc = { req->arena, NULL };
+	int64_t limit = req->limit >= 0 ? req->limit : LIST_DEFAULT_LIMIT;
+
+	lc.list = bencode_dict_add_list(req->arena, reply, "calls");
+	if (!lc.list)
+		return ng_fail(req, "Out of memory");
+	if (limit > 0)
+		rg_calls_foreach(ctx->calls, (unsigned)limit, list_one, &lc);
+	return 0;
+}
+
+static const char *const command_names[NG_CMD_COUNT] = {
+	[NG_CMD_PING] = "ping", [NG_CMD_OFFER] = "offer",
+	[NG_CMD_ANSWER] = "answer", [NG_CMD_DELETE] = "delete",
+	[NG_CMD_QUERY] = "query", [NG_CMD_LIST] = "list",
+	[NG_CMD_STATISTICS] = "statistics",
+};
+
+static void add_control(struct rg_arena *a, struct bencode_item *stats,
+			const struct rg_stats *s)
+{
+	struct bencode_item *d = bencode_dict_add_dict(a, stats, "controlstatistics");
+	struct bencode_item *c;
+	int i;
+
+	if (!d)
+		return;
+	bencode_dict_add_int(a, d, "no-cookie", (int64_t)s->ng_no_cookie);
+	bencode_dict_add_int(a, d, "retransmits", (int64_t)s->ng_retransmits);
+	for (i = 0; i < NG_CMD_COUNT; i++) {
+		c = bencode_dict_add_dict(a, d, command_names[i]);
+		if (!c)
+			return;
+		bencode_dict_add_int(a, c, "count", (int64_t)s->ng[i].count);
+		bencode_dict_add_int(a, c, "errors", (int64_t)s->ng[i].errors);
+		bencode_dict_add_int(a, c, "average-us", s->ng[i].count ?
+			(int64_t)(s->ng[i].total_us / s->ng[i].count) : 0);
+	}
+}
+
+int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	struct rg_arena *a = req->arena;
+	const struct rg_stats *s = &ctx->stats;
+	struct bencode_item *stats, *cur, *tot;
+	unsigned n = rg_calls_count(ctx->calls);
+
+	stats = bencode_dict_add_dict(a, reply, "statistics");
+	cur = stats ? bencode_dict_add_dict(a, stats, "currentstatistics") : NULL;
+	tot = stats ? bencode_dict_add_dict(a, stats, "totalstatistics") : NULL;
+	if (!cur || !tot)
+		return ng_fail(req, "Out of memory");
+	bencode_dict_add_int(a, cur, "sessionsown", n);
+	bencode_dict_add_int(a, cur, "sessionsforeign", 0);
+	bencode_dict_add_int(a, cur, "sessionstotal", n);
+	bencode_dict_add_int(a, tot, "uptime", (ctx->now_us - ctx->started_us) / 1000000);
+	bencode_dict_add_int(a, tot, "managedsessions", (int64_t)s->managed_sessions);
+	bencode_dict_add_int(a, tot, "rejectedsessions", (int64_t)s->rejected_offers);
+	bencode_dict_add_int(a, tot, "regularterminatedsessions", (int64_t)s->deleted_sessions);
+	bencode_dict_add_int(a, tot, "avgcallduration", s->ended_sessions ?
+		(int64_t)(s->duration_us_total / s->ended_sessions / 1000000) : 0);
+	add_control(a, stats, s);
+	return 0;
+}
