@@ -109,7 +109,7 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 
 # libFuzzer targets: the library is built again with coverage
 # instrumentation in build-fuzz/.
-FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz-build:
 	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN="$(FUZZ_FLAGS)" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)

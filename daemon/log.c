@@ -37,7 +37,8 @@ int rg_log_get_level(void)
 	return atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
-static void vlog(int level, const char *call_id, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 3, 0)))
+vlog(int level, const char *call_id, const char *fmt, va_list ap)
 {
 	char msg[2048];
 	struct timespec ts;
