@@ -220,7 +220,7 @@ static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
 			 bool *ice_removed)
 {
 	const struct rg_media *rm = rg_media_find(r, m->index + 1);
-	char rtcp[16];
+	char rtcp[96];
 	int rc;
 
 	rc = rewrite_protocol(req, m, rm, offer);
@@ -237,7 +237,15 @@ static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
 	m->port = rm->rtp.local_port;
 	m->num_ports = 0;	/* one relay pair per m= */
 	rewrite_connection(req->arena, sdp, m, r->iface);
-	snprintf(rtcp, sizeof(rtcp), "%u", rm->rtcp.local_port);
+	if (req->rtcp_attr == NG_RTCP_ATTR_NONE) {
+		sdp_attr_remove(&m->lines, "rtcp");
+		return 0;
+	}
+	if (req->rtcp_attr == NG_RTCP_ATTR_FULL)
+		snprintf(rtcp, sizeof(rtcp), "%u IN %s %s", rm->rtcp.local_port,
+			 r->iface->family == AF_INET6 ? "IP6" : "IP4", r->iface->advertised);
+	else
+		snprintf(rtcp, sizeof(rtcp), "%u", rm->rtcp.local_port);
 	if (!sdp_attr_set(req->arena, &m->lines, "rtcp", rtcp))
 		return ng_fail(req, "Request too large");
 	return 0;

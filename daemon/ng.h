@@ -35,6 +35,8 @@ enum ng_trust { NG_TRUST_SDP, NG_TRUST_SIP_SOURCE };
 enum ng_ice { NG_ICE_DEFAULT, NG_ICE_REMOVE };
 enum ng_transport { NG_TP_UNCHANGED, NG_TP_RTP_AVP, NG_TP_RTP_AVPF, NG_TP_ACCEPT };
 enum ng_latching { NG_LATCH_DEFAULT, NG_LATCH_SYMMETRIC, NG_LATCH_ASYMMETRIC };
+/* a=rtcp in rewritten SDP: port only, none, or with the address. */
+enum ng_rtcp_attr { NG_RTCP_ATTR_PORT, NG_RTCP_ATTR_NONE, NG_RTCP_ATTR_FULL };
 
 struct ng_strlist {
 	const char **v;
@@ -62,6 +64,7 @@ struct ng_request {
 	enum ng_ice ice;
 	enum ng_transport transport;
 	enum ng_latching latching;
+	enum ng_rtcp_attr rtcp_attr;
 	bool replace_origin, replace_session_name;
 	bool strict_source, port_latching, media_handover;
 	bool fatal, fast;

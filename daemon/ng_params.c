@@ -481,6 +481,8 @@ static void flag_fatal(struct ng_request *r) { r->fatal = true; }
 static void flag_fast(struct ng_request *r) { r->fast = true; }
 static void flag_origin(struct ng_request *r) { r->replace_origin = true; }
 static void flag_session_name(struct ng_request *r) { r->replace_session_name = true; }
+static void flag_no_rtcp_attr(struct ng_request *r) { r->rtcp_attr = NG_RTCP_ATTR_NONE; }
+static void flag_full_rtcp_attr(struct ng_request *r) { r->rtcp_attr = NG_RTCP_ATTR_FULL; }
 static void flag_nothing(struct ng_request *r) { }
 
 static const struct ng_flag flags[] = {
@@ -495,6 +497,8 @@ static const struct ng_flag flags[] = {
 	{ "fast", flag_fast },
 	{ "replace-origin", flag_origin },
 	{ "replace-session-name", flag_session_name },
+	{ "no-rtcp-attribute", flag_no_rtcp_attr },
+	{ "full-rtcp-attribute", flag_full_rtcp_attr },
 	/* c= is always rewritten; the rest have no meaning without the parts
 	 * they steer (Redis, loops through a second relay) and change nothing */
 	{ "replace-session-connection", flag_nothing },
