@@ -69,6 +69,18 @@ static void warn_missing_offers(struct ng_request *req, const struct sdp_media *
 	}
 }
 
+/* true if @m lists a format other than @fmt (removing @fmt removes every
+ * copy of it, so a count is not enough: "m=audio 1 RTP/AVP 0 0"). */
+static bool other_format(const struct sdp_media *m, const char *fmt)
+{
+	size_t i;
+
+	for (i = 0; i < m->format_count; i++)
+		if (strcmp(m->formats[i], fmt) != 0)
+			return true;
+	return false;
+}
+
 int rg_codec_filter(struct ng_request *req, struct sdp_media *m)
 {
 	const struct ng_codec_opts *c = &req->codec;
@@ -87,7 +99,7 @@ int rg_codec_filter(struct ng_request *req, struct sdp_media *m)
 			f++;
 			continue;
 		}
-		if (m->format_count == 1)
+		if (!other_format(m, m->formats[f]))
 			return ng_fail(req, "Codec filter would leave media %u without codecs",
 				       m->index + 1);
 		sdp_media_remove_format(m, m->formats[f]);
