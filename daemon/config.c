@@ -91,16 +91,20 @@ static const char *find_config_file(int argc, char **argv)
 	return NULL;
 }
 
-static bool argv_has(int argc, char **argv, const char *name)
+/* true if @argv sets the option @e, as --name[=v] or -X[v]. */
+static bool argv_has(int argc, char **argv, const GOptionEntry *e)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(e->long_name);
 	int i;
 
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2) == 0 &&
-		    strncmp(argv[i] + 2, name, n) == 0 &&
+		    strncmp(argv[i] + 2, e->long_name, n) == 0 &&
 		    (argv[i][2 + n] == '=' || argv[i][2 + n] == '\0'))
 			return true;
+		if (e->short_name && argv[i][0] == '-' && argv[i][1] == e->short_name)
+			return true;
+	}
 	return false;
 }
 
@@ -136,7 +140,7 @@ static int keyfile_args(const char *path, bool must_exist, const GOptionEntry *t
 			*err = g_strdup_printf("config file '%s': unknown option '%s'", path, keys[i]);
 			return -EINVAL;
 		}
-		if (argv_has(argc, argv, keys[i]) && e->arg == G_OPTION_ARG_STRING_ARRAY)
+		if (e->arg == G_OPTION_ARG_STRING_ARRAY && argv_has(argc, argv, e))
 			continue;	/* the command line's list replaces the file's */
 		if (e->arg == G_OPTION_ARG_NONE) {
 			g_autoptr(GError) berr = NULL;
