@@ -187,7 +187,7 @@ void rg_ng_process(struct rg_ctx *ctx, const char *buf, size_t len,
 		   const struct sockaddr *source, struct rg_buf *out)
 {
 	static const char oom[] =
-		"d6:result5:error12:error-reason14:Out of memorye";
+		"d6:result5:error12:error-reason13:Out of memorye";
 	struct ng_request req = { 0 };
 	struct bencode_item *body, *reply;
 	int rc;

@@ -27,6 +27,7 @@ struct ng_key {
 	const char *name;
 	key_parser parse;
 	size_t field;	/* offsetof() into struct ng_request, when used */
+	bool list;	/* the value is a list (a "key=value" flag gives one entry) */
 };
 
 struct ng_flag {
@@ -165,7 +166,7 @@ static int parse_int64(struct ng_request *req, const char *key,
 	return value_int(req, key, v, 0, 86400, (int64_t *)((char *)req + field));
 }
 
-/* Calls @each for every string of a list value, or once for a string. */
+/* Calls @each for every string of the list @v. */
 static int for_each_string(struct ng_request *req, const char *key,
 			   const struct bencode_item *v,
 			   int (*each)(struct ng_request *, const char *))
@@ -174,10 +175,8 @@ static int for_each_string(struct ng_request *req, const char *key,
 	const char *s;
 	int rc;
 
-	if (v->type != BENCODE_LIST) {
-		s = value_str(req, key, v);
-		return s ? each(req, s) : -EINVAL;
-	}
+	if (v->type != BENCODE_LIST)
+		return ng_fail(req, "Invalid value for '%s': expected a list", key);
 	for (it = v->child; it; it = it->next) {
 		s = value_str(req, key, it);
 		if (!s)
@@ -279,6 +278,18 @@ static int parse_ice(struct ng_request *req, const char *key,
 	else
 		return ng_fail(req, "Invalid value for 'ICE': '%s'", s);
 	return 0;
+}
+
+static int parse_ice_lite(struct ng_request *req, const char *key,
+			  const struct bencode_item *v, size_t field)
+{
+	const char *s = value_str(req, key, v);
+
+	if (!s)
+		return -EINVAL;
+	if (!strcasecmp(s, "off") || !strcasecmp(s, "none"))
+		return 0;
+	return ng_fail(req, "Unsupported option 'ICE-lite=%s': ICE is not implemented yet", s);
 }
 
 static int parse_dtls(struct ng_request *req, const char *key,
@@ -435,38 +446,39 @@ static int parse_flags(struct ng_request *req, const char *key,
 
 #define F(member) offsetof(struct ng_request, member)
 static const struct ng_key keys[] = {
-	{ "command", parse_ignore, 0 },	/* read by the dispatcher */
-	{ "call-id", parse_str, F(call_id) },
-	{ "from-tag", parse_str, F(from_tag) },
-	{ "to-tag", parse_str, F(to_tag) },
-	{ "via-branch", parse_str, F(via_branch) },
-	{ "label", parse_str, F(label) },
-	{ "sdp", parse_sdp, 0 },
-	{ "flags", parse_flags, 0 },
-	{ "replace", parse_replace, 0 },
-	{ "direction", parse_direction, 0 },
-	{ "interface", parse_str, F(interface) },
-	{ "address-family", parse_address_family, 0 },
-	{ "media-address", parse_media_address, 0 },
-	{ "received-from", parse_received_from, 0 },
-	{ "ice", parse_ice, 0 },
-	{ "dtls", parse_dtls, 0 },
-	{ "sdes", parse_sdes, 0 },
-	{ "transport-protocol", parse_transport, 0 },
-	{ "rtcp-mux", parse_rtcp_mux, 0 },
-	{ "codec", parse_codec, 0 },
-	{ "tos", parse_tos, 0 },
-	{ "delete-delay", parse_int64, F(delete_delay) },
-	{ "limit", parse_int64, F(limit) },
-	{ "supports", parse_supports, 0 },
-	{ "record-call", parse_record, 0 },
+	{ "command", parse_ignore, 0, false },	/* read by the dispatcher */
+	{ "call-id", parse_str, F(call_id), false },
+	{ "from-tag", parse_str, F(from_tag), false },
+	{ "to-tag", parse_str, F(to_tag), false },
+	{ "via-branch", parse_str, F(via_branch), false },
+	{ "label", parse_str, F(label), false },
+	{ "sdp", parse_sdp, 0, false },
+	{ "flags", parse_flags, 0, true },
+	{ "replace", parse_replace, 0, true },
+	{ "direction", parse_direction, 0, true },
+	{ "interface", parse_str, F(interface), false },
+	{ "address-family", parse_address_family, 0, false },
+	{ "media-address", parse_media_address, 0, false },
+	{ "received-from", parse_received_from, 0, false },
+	{ "ice", parse_ice, 0, false },
+	{ "ice-lite", parse_ice_lite, 0, false },
+	{ "dtls", parse_dtls, 0, false },
+	{ "sdes", parse_sdes, 0, true },
+	{ "transport-protocol", parse_transport, 0, false },
+	{ "rtcp-mux", parse_rtcp_mux, 0, true },
+	{ "codec", parse_codec, 0, false },
+	{ "tos", parse_tos, 0, false },
+	{ "delete-delay", parse_int64, F(delete_delay), false },
+	{ "limit", parse_int64, F(limit), false },
+	{ "supports", parse_supports, 0, true },
+	{ "record-call", parse_record, 0, false },
 	/* Sent by Kamailio/OpenSIPS; informational for rtpgate. */
-	{ "sip-message-type", parse_ignore, 0 },
-	{ "sip-code", parse_ignore, 0 },
-	{ "metadata", parse_ignore, 0 },
-	{ "to-label", parse_ignore, 0 },
-	{ "from-label", parse_ignore, 0 },
-	{ "xmlrpc-callback", parse_ignore, 0 },
+	{ "sip-message-type", parse_ignore, 0, false },
+	{ "sip-code", parse_ignore, 0, false },
+	{ "metadata", parse_ignore, 0, false },
+	{ "to-label", parse_ignore, 0, false },
+	{ "from-label", parse_ignore, 0, false },
+	{ "xmlrpc-callback", parse_ignore, 0, false },
 };
 #undef F
 
@@ -518,6 +530,15 @@ static const struct ng_key *key_lookup(const char *name)
 	return NULL;
 }
 
+static int transport_flag(struct ng_request *req, const char *raw)
+{
+	struct bencode_item *v = bencode_str_new(req->arena, raw);
+
+	if (!v)
+		return ng_fail(req, "Request too large");
+	return parse_transport(req, "transport-protocol", v, 0);
+}
+
 /* Flags that are options with a prefix: "codec-strip-PCMA", "SDES-off",
  * "RTP/AVP", "ICE-lite", "rtcp-mux-demux". @raw keeps the case for codec
  * names. Returns 1 if not recognised. */
@@ -539,8 +560,7 @@ static int prefixed_flag(struct ng_request *req, const char *norm, const char *r
 	if (strcmp(norm, "ice-lite") == 0 || strcmp(norm, "ice-force") == 0)
 		return unsupported(req, raw, "ICE is not implemented yet");
 	if (strcmp(norm, "rtp/avp") == 0 || strcmp(norm, "rtp/avpf") == 0)
-		return parse_transport(req, "transport-protocol",
-				       bencode_str_new(req->arena, raw), 0);
+		return transport_flag(req, raw);
 	if (strstr(norm, "savp") || !strcmp(norm, "srtp") || !strcmp(norm, "dtls"))
 		return unsupported(req, raw, "SRTP is not implemented yet");
 	if (strcmp(norm, "record-call") == 0)
@@ -553,6 +573,7 @@ static int flag_one(struct ng_request *req, const char *raw)
 	const char *eq = strchr(raw, '=');
 	char *norm;
 	const struct ng_key *k;
+	struct bencode_item *val;
 	size_t i;
 	int rc;
 
@@ -563,7 +584,17 @@ static int flag_one(struct ng_request *req, const char *raw)
 			ng_warn(req, "Unknown flag '%s'", raw);
 			return 0;
 		}
-		return k->parse(req, norm, bencode_str_new(req->arena, eq + 1), k->field);
+		val = bencode_str_new(req->arena, eq + 1);
+		if (val && k->list) {
+			struct bencode_item *wrap = bencode_list_new(req->arena);
+
+			if (bencode_list_add(wrap, val))
+				wrap = NULL;
+			val = wrap;
+		}
+		if (!val)
+			return ng_fail(req, "Request too large");
+		return k->parse(req, norm, val, k->field);
 	}
 	norm = ng_key_normalize(req->arena, raw, strlen(raw));
 	if (!norm)

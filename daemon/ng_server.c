@@ -67,7 +67,7 @@ static void build_reply(struct rg_ng_server *srv, const char *cookie, size_t coo
 			struct rg_buf *out)
 {
 	static const char too_big[] =
-		"d6:result5:error12:error-reason29:Reply too large for a datagrame";
+		"d6:result5:error12:error-reason30:Reply too large for a datagrame";
 	struct rg_buf reply;
 
 	rg_buf_init(&reply, 0);
