@@ -56,6 +56,13 @@ void ng_warn(struct ng_request *req, const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 
+	/* bounded: past the cap, one marker says warnings were left out */
+	if (req->warnings.len >= NG_WARNINGS_MAX) {
+		if (!req->warnings_truncated)
+			rg_buf_append_str(&req->warnings, "; (more warnings left out)");
+		req->warnings_truncated = true;
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -202,7 +209,7 @@ void rg_ng_process(struct rg_ctx *ctx, const char *buf, size_t len,
 	req.tos = -1;
 	req.delete_delay = -1;
 	req.limit = -1;
-	rg_buf_init(&req.warnings, NG_WARNINGS_MAX);
+	rg_buf_init(&req.warnings, 0);
 	body = bencode_dict_new(req.arena);
 	rc = body ? run(ctx, &req, buf, len, body) : ng_fail(&req, "Out of memory");
 	reply = finish(&req, rc, body);

@@ -76,6 +76,7 @@ struct ng_request {
 
 	const char *result;		/* "ok" unless a handler says else */
 	struct rg_buf warnings;		/* "; "-joined */
+	bool warnings_truncated;
 	const char *error_reason;	/* set by ng_fail() */
 	bool load_limit;		/* reply result "load limit" */
 };

@@ -88,6 +88,7 @@ void rg_ng_server_handle(struct rg_ng_server *srv, const char *buf, size_t len,
 	size_t cookie_len = sp ? (size_t)(sp - buf) : 0;
 	int64_t now = g_get_monotonic_time();
 	struct cached_reply *c;
+	size_t start;
 	GBytes *key;
 
 	if (!sp || cookie_len == 0 || cookie_len > NG_COOKIE_MAX) {
@@ -105,6 +106,7 @@ void rg_ng_server_handle(struct rg_ng_server *srv, const char *buf, size_t len,
 		g_bytes_unref(key);
 		return;
 	}
+	start = out->len;
 	build_reply(srv, buf, cookie_len, sp + 1, len - cookie_len - 1, from, out);
 	if (rg_buf_finish(out)) {
 		g_bytes_unref(key);
@@ -112,8 +114,8 @@ void rg_ng_server_handle(struct rg_ng_server *srv, const char *buf, size_t len,
 	}
 	c = g_new0(struct cached_reply, 1);
 	c->key = key;
-	c->data = g_memdup2(out->data, out->len);
-	c->len = out->len;
+	c->data = g_memdup2(out->data + start, out->len - start);
+	c->len = out->len - start;
 	c->expires_us = now + NG_CACHE_SECONDS * G_USEC_PER_SEC;
 	g_hash_table_insert(srv->cache, c->key, c);
 	g_queue_push_tail(&srv->order, c);
