@@ -5,10 +5,13 @@ None when the daemon behaved, else what went wrong (or raises Problem).
 """
 
 import os
+import signal
+import subprocess
 import time
 
 from mutate import Mutator
-from ngclient import bencode_encode, new_cookie
+from ngclient import (INTERFACES, Daemon, bencode_encode, daemon_env,
+                      free_udp_port, new_cookie)
 
 CASES = []
 
@@ -367,6 +370,61 @@ case("two unanswered offers from different tags in one call give a query reply w
     valid_reply_after([offer("two-offers"),
                        dict(offer("two-offers"), **{"from-tag": "carol"})],
                       {"command": "query", "call-id": "two-offers"}))
+
+
+# --- the command line ---------------------------------------------------
+
+def base_args():
+    return ["--config-file=none", "--foreground", "--log-stderr",
+            "--listen-ng=127.0.0.1:%d" % free_udp_port(), "--port-min=21000",
+            "--port-max=21999"] + ["--interface=" + i for i in INTERFACES]
+
+
+def exits_1_naming(args, name):
+    """A case: the daemon started with the usual options and then @args
+    exits 1 within 10 s and its output names @name."""
+    def run(h):
+        path = h.daemon.path
+        try:
+            done = subprocess.run([path] + base_args() + args, stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=10,
+                                  env=daemon_env(path))
+        except subprocess.TimeoutExpired:
+            return "still running after 10 s (killed)"
+        out = (done.stdout + done.stderr).decode("utf-8", "replace")
+        if done.returncode != 1 or name not in out:
+            return "expected exit 1 and a message naming %r, got exit %d:" \
+                "\n%s" % (name, done.returncode, out[-1500:])
+        return None
+    return run
+
+
+BAD_OPTIONS = [
+    ("an unknown option", ["--frobnicate=1"], "frobnicate"),
+    ("a port-min above port-max", ["--port-min=30000"], "port-m"),
+    ("an interface that is not an address", ["--interface=x/1.2.3"],
+     "1.2.3"),
+    ("a listen-ng port of 70000", ["--listen-ng=127.0.0.1:70000"],
+     "listen-ng"),
+]
+for _desc, _extra, _name in BAD_OPTIONS:
+    case("the daemon exits 1 naming the option on %s" % _desc)(
+        exits_1_naming(_extra, _name))
+
+
+@case("--listen-ng with a bare port answers ping, and SIGINT stops the daemon with exit 0")
+def _(h):
+    d = Daemon(h.daemon.path, 21000, 21999,
+               os.path.basename(h.daemon.log_path).replace(".log", "-bare.log"),
+               listen_fmt="%d")
+    try:
+        d.start()
+        with d.client() as c:
+            if c.ping().get("result") != "pong":
+                return "no pong on the bare port"
+    finally:
+        problems = d.stop(signal.SIGINT)
+    return "\n".join(problems) or None
 
 
 # --- random mutations -----------------------------------------------------

@@ -291,6 +291,16 @@ class DaemonError(Exception):
     pass
 
 
+def daemon_env(path):
+    """The environment for the daemon at @path: sanitizer options for a
+    build under build-san/ (leak checks on, reports to stderr)."""
+    env = dict(os.environ)
+    if "build-san" in path:
+        env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    return env
+
+
 class Daemon:
     """rtpgated under test. Use as a context manager, or call start() and
     stop() (stop() is also registered to run when the runner is killed).
@@ -298,12 +308,13 @@ class Daemon:
     After stop(), self.problems lists what went wrong at the end: a
     non-zero exit on SIGTERM, a kill after 5 s, sanitizer reports."""
 
-    def __init__(self, path, port_min, port_max, log_name, extra_args=()):
+    def __init__(self, path, port_min, port_max, log_name, extra_args=(),
+                 listen_fmt="127.0.0.1:%d"):
         self.path = path
+        self.listen_fmt = listen_fmt
         self.port_min = port_min
         self.port_max = port_max
         self.extra_args = list(extra_args)
-        self.sanitized = "build-san" in path
         logdir = os.path.join(repo_root(), "build", "test-logs")
         os.makedirs(logdir, exist_ok=True)
         self.log_path = os.path.join(logdir, log_name)
@@ -315,7 +326,7 @@ class Daemon:
     def command(self):
         return [self.path, "--config-file=none", "--foreground",
                 "--log-stderr", "--log-level=7",
-                "--listen-ng=127.0.0.1:%d" % self.ng_port,
+                "--listen-ng=" + self.listen_fmt % self.ng_port,
                 "--port-min=%d" % self.port_min,
                 "--port-max=%d" % self.port_max, "--delete-delay=0"] + \
             ["--interface=" + i for i in INTERFACES] + self.extra_args
@@ -327,10 +338,7 @@ class Daemon:
         if not os.access(self.path, os.X_OK):
             raise DaemonError("%s does not exist or is not executable"
                               % self.path)
-        env = dict(os.environ)
-        if self.sanitized:
-            env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
-            env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+        env = daemon_env(self.path)
         _install_signal_handlers()
         for attempt in range(3):
             self.ng_port = free_udp_port()
@@ -371,22 +379,22 @@ class Daemon:
     def client(self, **kw):
         return NgClient("127.0.0.1", self.ng_port, **kw)
 
-    def stop(self):
-        """SIGTERM, then SIGKILL after 5 s; always by PID. Records problems.
-        Safe to call twice."""
+    def stop(self, sig=signal.SIGTERM):
+        """@sig (SIGTERM), then SIGKILL after 5 s; always by PID. Records
+        problems. Safe to call twice."""
         if self.proc is None:
             return self.problems
         proc, self.proc = self.proc, None
         _LIVE.discard(self)
         if proc.poll() is None:
             try:
-                proc.send_signal(signal.SIGTERM)
+                proc.send_signal(sig)
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-                self.problems.append("did not exit within 5 s of SIGTERM; "
-                                     "killed")
+                self.problems.append("did not exit within 5 s of %s; "
+                                     "killed" % signal.Signals(sig).name)
             except ProcessLookupError:
                 proc.wait()
         code = proc.returncode
@@ -503,4 +511,4 @@ def missing_daemon(report, path):
 __all__ = ["bencode_encode", "bencode_decode", "BencodeError", "NgClient",
            "NgTimeout", "new_cookie", "Daemon", "DaemonError", "Report",
            "ADVERTISED", "LOCAL", "free_udp_port", "daemon_shutdown_check",
-           "missing_daemon", "repo_root"]
+           "missing_daemon", "repo_root", "daemon_env", "INTERFACES"]
