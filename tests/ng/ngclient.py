@@ -376,6 +376,16 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def responsive(self):
+        """True if the daemon runs and answers ping within 3 s."""
+        if not self.alive():
+            return False
+        try:
+            with self.client(timeout=1.0, retries=2) as c:
+                return c.ping().get("result") == "pong"
+        except (NgTimeout, BencodeError, OSError):
+            return False
+
     def client(self, **kw):
         return NgClient("127.0.0.1", self.ng_port, **kw)
 

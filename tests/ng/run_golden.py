@@ -165,9 +165,12 @@ class Runner:
         is reported as a failure of its own)."""
         if self.broken:
             raise DaemonError(self.broken)
-        if self.main is not None and not self.main.alive():
-            problems = self.main.stop()
-            self.report.fail("golden: the daemon stays up between files",
+        if self.main is not None and not self.main.responsive():
+            hung = self.main.alive()
+            problems = (["alive but no pong within 3 s"] if hung else []) + \
+                self.main.stop()
+            self.report.fail("golden: the daemon stays up and answers "
+                             "ping between files",
                              "\n".join(problems) + "\nlog: " +
                              self.main.log_path)
             self.main = None

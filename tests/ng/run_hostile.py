@@ -139,9 +139,12 @@ class Runner:
         self.daemon.start()
 
     def run_case(self, name, fn):
-        if self.daemon is None or not self.daemon.alive():
+        if self.daemon is None or not self.daemon.responsive():
             if self.daemon is not None:
-                self.daemon.stop()
+                problems = self.daemon.stop()
+                self.report.fail("hostile: the daemon answers ping between "
+                                 "cases", "\n".join(problems) or
+                                 "alive but no pong within 3 s; killed")
             self.start()
         h = Harness(self.daemon, self.args)
         try:
