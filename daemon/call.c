@@ -37,6 +37,7 @@ static void call_destroy(struct rg_call *call)
 {
 	guint i;
 
+	rg_call_pause(call);	/* the worker lets go of its sockets first */
 	for (i = 0; i < call->monologues->len; i++)
 		monologue_destroy(call->monologues->pdata[i]);
 	g_ptr_array_free(call->monologues, TRUE);
@@ -98,6 +99,7 @@ void rg_call_retire(struct rg_calls *calls, struct rg_call *call,
 		    int64_t now_us, int64_t delay_us)
 {
 	g_hash_table_steal(calls->live, call->id);
+	rg_call_pause(call);	/* no more forwarding, ports still reserved */
 	if (delay_us <= 0) {
 		call_destroy(call);
 		return;
@@ -199,6 +201,8 @@ struct rg_media *rg_media_get(struct rg_monologue *ml, unsigned index)
 	m->index = index;
 	m->ports.rtp_fd = m->ports.rtcp_fd = -1;
 	m->rtp.fd = m->rtcp.fd = -1;
+	m->rtp.media = m->rtcp.media = m;
+	m->rtcp.is_rtcp = true;
 	ml->medias->pdata[index - 1] = m;
 	return m;
 }
@@ -234,6 +238,5 @@ void rg_monologue_move_media(struct rg_monologue *from, struct rg_monologue *to)
 		if (from->medias->pdata[i])
 			((struct rg_media *)from->medias->pdata[i])->ml = from;
 	/* the ports stay on the interface they were taken from */
-	if (!to->iface || to->medias->len)
-		to->iface = from->iface;
+	to->iface = from->iface;
 }

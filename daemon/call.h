@@ -24,15 +24,24 @@
 #include "interface.h"
 #include "ng.h"
 #include "ports.h"
+#include "relay.h"
 
 struct rg_ctx;
+struct rg_worker;
 
 struct rg_stream {
 	int fd;				/* borrowed from the media's port pair */
 	unsigned local_port;
+	bool is_rtcp;			/* the RTCP port of the pair */
+	struct rg_media *media;		/* owner */
+	bool registered;		/* handed to the call's worker */
 	struct sockaddr_storage peer;	/* from signalling; family 0 = unknown */
-	uint64_t packets, bytes, errors;
-	int64_t last_packet_us;
+	/* the packet path's: touched by the worker while registered, by the
+	 * control thread only while the call is paused (relay.h) */
+	struct sockaddr_storage learned;	/* family 0 = nothing learned */
+	enum rg_latch latch;
+	int64_t learn_until_us;
+	struct rg_counters c;		/* readable any time */
 };
 
 struct rg_media {
@@ -44,6 +53,10 @@ struct rg_media {
 	bool has_ports;
 	struct rg_port_pair ports;
 	struct rg_stream rtp, rtcp;
+	bool mux;			/* this party sends RTCP on its RTP port */
+	bool mux_offered;		/* its offer had a=rtcp-mux */
+	bool hold;			/* sendonly/recvonly/inactive or 0.0.0.0 */
+	struct rg_media *pair;		/* the partner's media of the same index */
 };
 
 struct rg_monologue {
@@ -57,6 +70,8 @@ struct rg_monologue {
 	int64_t created_us;
 	enum ng_latching latching;
 	bool strict_source;
+	bool media_handover;
+	bool port_latching;
 	/* replace-origin: the o= version this party's SDP goes out with, and
 	 * the last SDP sent, to bump the version only when the body changed */
 	uint64_t origin_version;
@@ -70,6 +85,9 @@ struct rg_call {
 	int64_t last_signal_us;
 	GPtrArray *monologues;		/* struct rg_monologue *, owned */
 	int64_t retire_at_us;		/* when deleted with a delay */
+	int64_t answered_us;		/* 0 until the first answer */
+	struct rg_worker *worker;	/* relays all of this call's sockets */
+	bool paused;			/* sockets taken back from the worker */
 };
 
 /* The registry of live calls, and of deleted ones whose ports are kept for
@@ -106,7 +124,7 @@ struct rg_monologue *rg_monologue_create(struct rg_call *call, const char *tag,
 					 struct rg_interface *iface, int64_t now_us);
 
 /* Removes @ml from its call, freeing its ports; parties in dialogue with it
- * are left without a peer. */
+ * are left without a peer. The call must be paused (relay.h). */
 void rg_monologue_remove(struct rg_monologue *ml);
 
 /* Media @index (1-based) of @ml, created if missing (without ports). */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "ng_commands.h"
 #include "sdp.h"
+#include "worker.h"
 
 static const char *const ice_attrs[] = {
 	"ice-ufrag", "ice-pwd", "ice-options", "ice-lite", "ice-mismatch",
@@ -104,6 +105,8 @@ static void set_endpoint(struct sockaddr_storage *ss, const char *addr, unsigned
 static void learn_peer(struct ng_request *req, const struct sdp_session *sdp,
 		       const struct sdp_media *m, struct rg_media *sm)
 {
+	struct sockaddr_storage rtp_peer, rtcp_peer;
+	bool keep = sm->ml->port_latching;
 	const struct sdp_connection *c = sdp_media_connection(sdp, m);
 	const char *addr = c ? c->address : NULL;
 	const struct sdp_line *rtcp = sdp_attr_find(&m->lines, "rtcp", NULL);
@@ -120,8 +123,28 @@ static void learn_peer(struct ng_request *req, const struct sdp_session *sdp,
 		if (end != rtcp->attr_value && p > 0 && p <= 65535)
 			rtcp_port = (unsigned)p;
 	}
-	set_endpoint(&sm->rtp.peer, addr, m->port);
-	set_endpoint(&sm->rtcp.peer, addr, rtcp_port);
+	set_endpoint(&rtp_peer, addr, m->port);
+	set_endpoint(&rtcp_peer, addr, rtcp_port);
+	rg_stream_signalled(&sm->rtp, &rtp_peer, keep);
+	rg_stream_signalled(&sm->rtcp, &rtcp_peer, keep);
+}
+
+/* On hold: a direction that stops this party sending or receiving, at
+ * media or session level, or the old-style 0.0.0.0 (RFC 3264 8.4). */
+static bool media_on_hold(const struct sdp_session *sdp, const struct sdp_media *m)
+{
+	static const char *const dirs[] = { "sendonly", "recvonly", "inactive" };
+	const struct sdp_connection *c = sdp_media_connection(sdp, m);
+	size_t i;
+
+	if (c && is_hold_address(c->address))
+		return true;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (sdp_attr_find(&m->lines, dirs[i], NULL) ||
+		    (!sdp_attr_find(&m->lines, "sendrecv", NULL) &&
+		     sdp_attr_find(&sdp->lines, dirs[i], NULL)))
+			return true;
+	return false;
 }
 
 static int set_text(char **field, const char *value)
@@ -152,6 +175,17 @@ static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
 			return ng_fail(req, "Answer has more media sections than the offer");
 	}
 	sm->rejected = m->port == 0;
+	sm->hold = media_on_hold(sdp, m);
+	/* rtcp-mux as negotiated end to end (the attribute passes through):
+	 * the offerer muxes once the answer accepts it, the answerer when it
+	 * accepts an offer that had it */
+	if (offer) {
+		sm->mux_offered = sdp_attr_find(&m->lines, "rtcp-mux", NULL) != NULL;
+		sm->mux = sm->mux && sm->mux_offered;
+	} else {
+		sm->mux = sdp_attr_find(&m->lines, "rtcp-mux", NULL) != NULL;
+		rm->mux = sm->mux && rm->mux_offered;
+	}
 	set_text(&sm->type, m->media);
 	set_text(&sm->protocol, m->proto);
 	if (offer && !sm->rejected) {
@@ -331,6 +365,10 @@ static void set_party_options(struct ng_request *req, struct rg_monologue *ml)
 		ml->latching = req->latching;
 	if (req->strict_source)
 		ml->strict_source = true;
+	if (req->media_handover)
+		ml->media_handover = true;
+	if (req->port_latching)
+		ml->port_latching = true;
 }
 
 static bool over_session_limit(struct rg_ctx *ctx, struct ng_request *req)
@@ -396,8 +434,10 @@ int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 		if (over_session_limit(ctx, req))
 			return -EBUSY;
 		call = rg_call_create(ctx->calls, req->call_id, ctx->now_us);
+		call->worker = ctx->engine ? rg_media_engine_pick(ctx->engine) : NULL;
 		new_call = true;
 	}
+	rg_call_pause(call);
 	rc = offer_parties(ctx, req, call, sdp_family(sdp), &s, &r);
 	if (!rc) {
 		set_party_options(req, s);
@@ -407,6 +447,7 @@ int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 		rg_call_retire(ctx->calls, call, ctx->now_us, 0);
 		return rc;
 	}
+	rg_call_resume(call);
 	if (new_call)
 		ctx->stats.managed_sessions++;
 	call->last_signal_us = ctx->now_us;
@@ -456,10 +497,17 @@ int ng_cmd_answer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 	a = rg_call_monologue_find(call, req->from_tag);
 	if (!a)
 		return ng_fail(req, "Unknown from-tag '%s'", req->from_tag);
+	rg_call_pause(call);
 	b = answer_party(ctx, a, req->to_tag);
-	if (!b)
+	if (!b) {
+		rg_call_resume(call);
 		return ng_fail(req, "No offer to answer for from-tag '%s'", req->from_tag);
+	}
 	set_party_options(req, b);
 	call->last_signal_us = ctx->now_us;
-	return process_sdp(req, sdp, b, a, false, reply);
+	rc = process_sdp(req, sdp, b, a, false, reply);
+	if (!rc && !call->answered_us)
+		call->answered_us = ctx->now_us;
+	rg_call_resume(call);
+	return rc;
 }

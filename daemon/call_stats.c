@@ -51,23 +51,28 @@ static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 		       const struct rg_media *m, const struct rg_stream *st,
 		       bool rtcp, struct totals *t)
 {
+	uint64_t packets = rg_counter_read(&st->c.packets);
+	uint64_t bytes = rg_counter_read(&st->c.bytes);
+	uint64_t errors = rg_counter_read(&st->c.errors);
+	int64_t last = atomic_load_explicit(&st->c.last_packet_us, memory_order_relaxed);
 	struct bencode_item *d = bencode_dict_new(a), *flags;
 
+	t->packets[rtcp] += packets;
+	t->bytes[rtcp] += bytes;
+	t->errors[rtcp] += errors;
 	if (bencode_list_add(streams, d))
 		return;
 	bencode_dict_add_int(a, d, "local port", st->local_port);
 	bencode_dict_add_str(a, d, "local address", m->ml->iface->local_str);
 	bencode_dict_add_str(a, d, "advertised address", m->ml->iface->advertised);
-	add_endpoint(a, d, "endpoint", &st->peer);
+	/* endpoint: where media for this party goes (learned, else signalled) */
+	add_endpoint(a, d, "endpoint", st->learned.ss_family ? &st->learned : &st->peer);
 	add_endpoint(a, d, "advertised endpoint", &st->peer);
 	flags = bencode_dict_add_list(a, d, "flags");
 	if (flags)
 		bencode_list_add(flags, bencode_str_new(a, rtcp ? "RTCP" : "RTP"));
-	add_counters(a, bencode_dict_add_dict(a, d, "stats"), st->packets, st->bytes, st->errors);
-	bencode_dict_add_int(a, d, "last packet", st->last_packet_us / 1000000);
-	t->packets[rtcp] += st->packets;
-	t->bytes[rtcp] += st->bytes;
-	t->errors[rtcp] += st->errors;
+	add_counters(a, bencode_dict_add_dict(a, d, "stats"), packets, bytes, errors);
+	bencode_dict_add_int(a, d, "last packet", last / 1000000);
 }
 
 static void add_media(struct rg_arena *a, struct bencode_item *medias,
@@ -90,10 +95,15 @@ static void add_media(struct rg_arena *a, struct bencode_item *medias,
 	add_stream(a, streams, m, &m->rtcp, true, t);
 }
 
+/* @untagged: how many parties without a tag came before this one; the
+ * first is listed under "", the others under "(unanswered N)" so that the
+ * dict's keys stay unique. */
 static void add_tag(struct rg_arena *a, struct bencode_item *tags,
-		    const struct rg_monologue *ml, struct totals *t)
+		    const struct rg_monologue *ml, unsigned untagged, struct totals *t)
 {
-	struct bencode_item *d = bencode_dict_add_dict(a, tags, ml->tag ? ml->tag : "");
+	const char *key = ml->tag ? ml->tag : untagged ?
+		rg_arena_printf(a, "(unanswered %u)", untagged + 1) : "";
+	struct bencode_item *d = key ? bencode_dict_add_dict(a, tags, key) : NULL;
 	struct bencode_item *medias;
 	guint i;
 
@@ -115,18 +125,22 @@ static void add_tag(struct rg_arena *a, struct bencode_item *tags,
 int rg_call_stats_add(struct rg_arena *a, struct bencode_item *dict,
 		      const struct rg_call *call)
 {
+	const struct rg_monologue *ml;
 	struct bencode_item *tags, *totals;
+	unsigned untagged = 0;
 	struct totals t;
-
-	memset(&t, 0, sizeof(t));
 	guint i;
 
+	memset(&t, 0, sizeof(t));
 	bencode_dict_add_int(a, dict, "created", call->created_us / 1000000);
 	bencode_dict_add_int(a, dict, "created_us", call->created_us % 1000000);
 	bencode_dict_add_int(a, dict, "last signal", call->last_signal_us / 1000000);
 	tags = bencode_dict_add_dict(a, dict, "tags");
-	for (i = 0; tags && i < call->monologues->len; i++)
-		add_tag(a, tags, call->monologues->pdata[i], &t);
+	for (i = 0; tags && i < call->monologues->len; i++) {
+		ml = call->monologues->pdata[i];
+		add_tag(a, tags, ml, untagged, &t);
+		untagged += !ml->tag;
+	}
 	totals = bencode_dict_add_dict(a, dict, "totals");
 	if (!totals)
 		return -ENOMEM;

@@ -15,6 +15,7 @@
 #include "ng.h"
 
 struct rg_calls;
+struct rg_media_engine;
 
 struct rg_ng_counters {
 	uint64_t count;
@@ -28,6 +29,10 @@ struct rg_stats {
 	uint64_t deleted_sessions;	/* calls ended by delete */
 	uint64_t duration_us_total;	/* summed length of ended calls */
 	uint64_t ended_sessions;
+	uint64_t timeout_sessions;	/* no media for --timeout */
+	uint64_t silent_timeout_sessions;	/* on hold, for --silent-timeout */
+	uint64_t final_timeout_sessions;	/* longer than --final-timeout */
+	uint64_t offer_timeout_sessions;	/* never answered */
 	uint64_t ng_no_cookie;		/* datagrams dropped: no cookie */
 	uint64_t ng_retransmits;	/* answered from the cookie cache */
 	struct rg_ng_counters ng[NG_CMD_COUNT];
@@ -37,6 +42,7 @@ struct rg_ctx {
 	const struct rg_config *cfg;
 	GPtrArray *interfaces;		/* struct rg_interface *, first = default */
 	struct rg_calls *calls;
+	struct rg_media_engine *engine;	/* NULL: no forwarding (unit tests) */
 	struct rg_stats stats;
 	int64_t started_us;		/* wall clock at start */
 	int64_t now_us;			/* wall clock at the start of this request */

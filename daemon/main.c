@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "call_lifetime.h"
 #include "config.h"
 #include "ctx.h"
 #include "interface.h"
 #include "log.h"
 #include "ng_server.h"
+#include "worker.h"
 
 #define REAP_INTERVAL_MS 1000
 
@@ -34,7 +36,10 @@ static gboolean on_reap(gpointer data)
 {
 	struct rg_ctx *ctx = data;
 
-	rg_calls_reap(ctx->calls, g_get_real_time());
+	int64_t now = g_get_real_time();
+
+	rg_calls_check_timeouts(ctx, now);
+	rg_calls_reap(ctx->calls, now);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -157,9 +162,16 @@ int main(int argc, char **argv)
 	rc = create_interfaces(&ctx, &cfg);
 	if (rc)
 		goto out_ifaces;
+	ctx.engine = rg_media_engine_create((unsigned)cfg.num_threads);
+	if (!ctx.engine) {
+		rc = -ENOMEM;
+		goto out_ifaces;
+	}
+	rg_info("media: %d userspace worker thread(s)", cfg.num_threads);
 	ctx.calls = rg_calls_create();
 	rc = run(&ctx, &cfg);
-	rg_calls_destroy(ctx.calls);
+	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */
+	rg_media_engine_destroy(ctx.engine);
 out_ifaces:
 	g_ptr_array_free(ctx.interfaces, TRUE);
 out_cfg:

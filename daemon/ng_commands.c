@@ -5,9 +5,11 @@
 #include <errno.h>
 
 #include "call.h"
+#include "call_lifetime.h"
 #include "call_stats.h"
 #include "ctx.h"
 #include "log.h"
+#include "worker.h"
 
 #define LIST_DEFAULT_LIMIT 32
 
@@ -23,13 +25,6 @@ static int unknown_call(struct ng_request *req)
 		return ng_fail(req, "Unknown call-id");
 	ng_warn(req, "Unknown call-id");
 	return 0;
-}
-
-static void count_end(struct rg_ctx *ctx, const struct rg_call *call)
-{
-	ctx->stats.deleted_sessions++;
-	ctx->stats.ended_sessions++;
-	ctx->stats.duration_us_total += (uint64_t)(ctx->now_us - call->created_us);
 }
 
 /* delete: the whole call, or - when a to-tag names one of several answers
@@ -51,29 +46,35 @@ int ng_cmd_delete(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 	}
 	if (req->to_tag && call->monologues->len > 2)
 		ml = rg_call_monologue_find(call, req->to_tag);
+	rg_call_pause(call);
 	if (ml) {
 		rg_log_call(LOG_INFO, call->id, "delete removes party '%s'", ml->tag);
 		rg_monologue_remove(ml);
 		call->last_signal_us = ctx->now_us;
+		rg_call_resume(call);
 		return 0;
 	}
-	if (!req->fast && rg_call_stats_add(req->arena, reply, call))
+	if (!req->fast && rg_call_stats_add(req->arena, reply, call)) {
+		rg_call_resume(call);
 		return ng_fail(req, "Out of memory");
+	}
 	delay = req->delete_delay >= 0 ? req->delete_delay : ctx->cfg->delete_delay;
-	count_end(ctx, call);
-	rg_call_retire(ctx->calls, call, ctx->now_us, delay * 1000000);
+	ctx->stats.deleted_sessions++;
+	rg_call_end(ctx, call, "delete", delay * 1000000);
 	return 0;
 }
 
 int ng_cmd_query(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
 {
 	struct rg_call *call = rg_call_lookup(ctx->calls, req->call_id);
+	int rc;
 
 	if (!call)
 		return ng_fail(req, "Unknown call-id");
-	if (rg_call_stats_add(req->arena, reply, call))
-		return ng_fail(req, "Out of memory");
-	return 0;
+	rg_call_pause(call);	/* what the worker learned is read while it waits */
+	rc = rg_call_stats_add(req->arena, reply, call);
+	rg_call_resume(call);
+	return rc ? ng_fail(req, "Out of memory") : 0;
 }
 
 struct list_ctx {
@@ -130,6 +131,17 @@ static void add_control(struct rg_arena *a, struct bencode_item *stats,
 	}
 }
 
+static void add_drops(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *tot)
+{
+	struct bencode_item *d = bencode_dict_add_dict(a, tot, "drops");
+	uint64_t drops[RG_DROP_COUNT];
+	int i;
+
+	rg_media_engine_drops(ctx->engine, drops);
+	for (i = 0; d && i < RG_DROP_COUNT; i++)
+		bencode_dict_add_int(a, d, rg_drop_names[i], (int64_t)drops[i]);
+}
+
 int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
 {
 	struct rg_arena *a = req->arena;
@@ -149,6 +161,11 @@ int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode
 	bencode_dict_add_int(a, tot, "managedsessions", (int64_t)s->managed_sessions);
 	bencode_dict_add_int(a, tot, "rejectedsessions", (int64_t)s->rejected_offers);
 	bencode_dict_add_int(a, tot, "regularterminatedsessions", (int64_t)s->deleted_sessions);
+	bencode_dict_add_int(a, tot, "timeoutsessions", (int64_t)s->timeout_sessions);
+	bencode_dict_add_int(a, tot, "silenttimeoutsessions", (int64_t)s->silent_timeout_sessions);
+	bencode_dict_add_int(a, tot, "finaltimeoutsessions", (int64_t)s->final_timeout_sessions);
+	bencode_dict_add_int(a, tot, "offertimeoutsessions", (int64_t)s->offer_timeout_sessions);
+	add_drops(ctx, a, tot);
 	bencode_dict_add_int(a, tot, "avgcallduration", s->ended_sessions ?
 		(int64_t)(s->duration_us_total / s->ended_sessions / 1000000) : 0);
 	add_control(a, stats, s);

@@ -1,0 +1,302 @@
+/* relay.c - the userspace packet path, see relay.h. */
+#include "relay.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "call.h"
+#include "log.h"
+#include "worker.h"
+
+#define BATCH 32
+#define PKT_MAX 4096
+
+const char *const rg_drop_names[RG_DROP_COUNT] = {
+	[RG_DROP_NO_DESTINATION] = "no-destination",
+	[RG_DROP_SOURCE] = "source-mismatch",
+	[RG_DROP_SEND] = "send-failed",
+	[RG_DROP_TOO_BIG] = "too-big",
+};
+
+struct rg_batch {
+	struct mmsghdr in[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_storage src[BATCH];
+	struct mmsghdr out[BATCH];
+	struct iovec oiov[BATCH];
+	unsigned char buf[BATCH][PKT_MAX];
+};
+
+struct rg_batch *rg_batch_create(void)
+{
+	struct rg_batch *b = g_new0(struct rg_batch, 1);
+	int i;
+
+	for (i = 0; i < BATCH; i++) {
+		b->iov[i].iov_base = b->buf[i];
+		b->iov[i].iov_len = PKT_MAX;
+	}
+	return b;
+}
+
+void rg_batch_destroy(struct rg_batch *b)
+{
+	g_free(b);
+}
+
+/* A counter only its worker writes: a plain load and store, no lock prefix. */
+static inline void count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return a6->sin6_port == b6->sin6_port &&
+		       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+	return false;
+}
+
+static socklen_t endpoint_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/* Applies the learning rules to a packet from @src; false: drop it. */
+static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *src,
+			  int64_t now)
+{
+	const struct rg_monologue *ml = st->media->ml;
+
+	if (ml->latching == NG_LATCH_ASYMMETRIC)
+		return !ml->strict_source || !st->peer.ss_family || same_endpoint(src, &st->peer);
+	switch (st->latch) {
+	case RG_LATCH_OPEN:
+		st->learned = *src;
+		st->latch = RG_LATCH_LEARNING;
+		st->learn_until_us = now + RG_LEARN_WINDOW_US;
+		return true;
+	case RG_LATCH_LEARNING:
+		if (now < st->learn_until_us) {
+			st->learned = *src;
+			return true;
+		}
+		st->latch = RG_LATCH_LOCKED;
+		/* fall through */
+	case RG_LATCH_LOCKED:
+		if (same_endpoint(src, &st->learned))
+			return true;
+		if (ml->strict_source)
+			return false;
+		if (ml->media_handover)
+			st->learned = *src;
+		return true;
+	}
+	return true;
+}
+
+/* RFC 5761 section 4: on a multiplexed port, RTCP has packet type 192-223
+ * where RTP would have marker + payload type 64-95. */
+static bool looks_like_rtcp(const unsigned char *pkt, size_t len)
+{
+	return len >= 2 && pkt[1] >= 192 && pkt[1] <= 223;
+}
+
+/* The stream a packet of @st leaves from: the partner's of the same kind. */
+static struct rg_stream *target_of(const struct rg_stream *st, bool rtcp)
+{
+	struct rg_media *other = st->media->pair;
+
+	if (!other || !other->has_ports)
+		return NULL;
+	if (rtcp && !other->mux)
+		return &other->rtcp;
+	return &other->rtp;
+}
+
+static const struct sockaddr_storage *destination_of(const struct rg_stream *t)
+{
+	if (t->learned.ss_family)
+		return &t->learned;
+	if (t->peer.ss_family)
+		return &t->peer;
+	return NULL;
+}
+
+/* Sends @n queued packets from @fd; a packet the kernel refuses is dropped
+ * and counted, the rest still go. */
+static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
+		  uint64_t drops[RG_DROP_COUNT])
+{
+	unsigned off = 0;
+	int r;
+
+	while (off < n) {
+		r = sendmmsg(fd, b->out + off, n - off, MSG_DONTWAIT);
+		if (r <= 0) {
+			drops[RG_DROP_SEND]++;
+			count(&st->c.errors, 1);
+			off++;
+			continue;
+		}
+		off += (unsigned)r;
+	}
+}
+
+void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
+		      uint64_t drops[RG_DROP_COUNT], int64_t now_us)
+{
+	const struct sockaddr_storage *dest;
+	struct rg_stream *t;
+	unsigned queued = 0;
+	int out_fd = -1, n, i;
+	uint64_t bytes = 0;
+	size_t len;
+	bool rtcp;
+
+	for (i = 0; i < BATCH; i++) {
+		b->in[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->src[i], .msg_namelen = sizeof(b->src[i]),
+			.msg_iov = &b->iov[i], .msg_iovlen = 1,
+		};
+	}
+	n = recvmmsg(st->fd, b->in, BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		len = b->in[i].msg_len;
+		bytes += len;
+		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			drops[RG_DROP_TOO_BIG]++;
+			count(&st->c.errors, 1);
+			continue;
+		}
+		if (!accept_source(st, &b->src[i], now_us)) {
+			drops[RG_DROP_SOURCE]++;
+			count(&st->c.errors, 1);
+			continue;
+		}
+		rtcp = st->is_rtcp || (st->media->mux && looks_like_rtcp(b->buf[i], len));
+		t = target_of(st, rtcp);
+		dest = t ? destination_of(t) : NULL;
+		if (!dest || t->fd < 0) {
+			drops[RG_DROP_NO_DESTINATION]++;
+			count(&st->c.errors, 1);
+			continue;
+		}
+		if (t->fd != out_fd && queued) {
+			flush(b, out_fd, queued, st, drops);
+			queued = 0;
+		}
+		out_fd = t->fd;
+		b->oiov[queued] = (struct iovec){ .iov_base = b->buf[i], .iov_len = len };
+		b->out[queued].msg_hdr = (struct msghdr){
+			.msg_name = (void *)dest, .msg_namelen = endpoint_len(dest),
+			.msg_iov = &b->oiov[queued], .msg_iovlen = 1,
+		};
+		queued++;
+	}
+	if (queued)
+		flush(b, out_fd, queued, st, drops);
+	count(&st->c.packets, (uint64_t)n);
+	count(&st->c.bytes, bytes);
+	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
+}
+
+/* Calls @fn on every stream of @call that has a socket. */
+static void each_stream(struct rg_call *call, void (*fn)(struct rg_call *, struct rg_stream *))
+{
+	struct rg_monologue *ml;
+	struct rg_media *m;
+	guint i, j;
+
+	for (i = 0; i < call->monologues->len; i++) {
+		ml = call->monologues->pdata[i];
+		for (j = 0; j < ml->medias->len; j++) {
+			m = ml->medias->pdata[j];
+			if (!m || !m->has_ports)
+				continue;
+			fn(call, &m->rtp);
+			fn(call, &m->rtcp);
+		}
+	}
+}
+
+static void unregister(struct rg_call *call, struct rg_stream *st)
+{
+	if (!st->registered)
+		return;
+	rg_worker_del(call->worker, st);
+	st->registered = false;
+}
+
+void rg_call_pause(struct rg_call *call)
+{
+	if (!call->worker || call->paused)
+		return;
+	each_stream(call, unregister);
+	rg_worker_barrier(call->worker);
+	call->paused = true;
+}
+
+static void pair_media(struct rg_call *call)
+{
+	struct rg_monologue *ml;
+	struct rg_media *m;
+	guint i, j;
+
+	for (i = 0; i < call->monologues->len; i++) {
+		ml = call->monologues->pdata[i];
+		for (j = 0; j < ml->medias->len; j++) {
+			m = ml->medias->pdata[j];
+			if (m)
+				m->pair = ml->peer ? rg_media_find(ml->peer, j + 1) : NULL;
+		}
+	}
+}
+
+static void do_register(struct rg_call *call, struct rg_stream *st)
+{
+	int rc;
+
+	if (st->registered || st->fd < 0)
+		return;
+	rc = rg_worker_add(call->worker, st);
+	if (rc) {
+		rg_log_call(LOG_ERR, call->id, "cannot relay port %u: %s",
+			    st->local_port, strerror(-rc));
+		return;
+	}
+	st->registered = true;
+}
+
+void rg_call_resume(struct rg_call *call)
+{
+	pair_media(call);
+	if (!call->worker)
+		return;
+	each_stream(call, do_register);
+	call->paused = false;
+}
+
+void rg_stream_signalled(struct rg_stream *st, const struct sockaddr_storage *peer,
+			 bool keep_lock)
+{
+	if (!same_endpoint(&st->peer, peer))
+		memset(&st->learned, 0, sizeof(st->learned));
+	st->peer = *peer;
+	if (!keep_lock || st->latch != RG_LATCH_LOCKED)
+		st->latch = RG_LATCH_OPEN;
+}

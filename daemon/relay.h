@@ -1,0 +1,84 @@
+/* relay.h - the userspace packet path: what happens to the packets that
+ * arrive on one relay socket, and how the control thread hands a call's
+ * sockets to its worker and takes them back.
+ *
+ * A packet arriving on party A's stream of media i leaves from party B's
+ * stream of the same media and kind (RTP or RTCP) towards B: to the address
+ * B's packets were learned from, else the one B's SDP gave. rtcp-mux: a
+ * party that multiplexes sends and receives RTCP on its RTP stream; RTCP is
+ * told apart there by its packet type (RFC 5761 section 4).
+ *
+ * Learning (symmetric RTP, for NAT): after each signalling event a stream
+ * is open; its first packet's source is taken as the party's address and a
+ * learning window of RG_LEARN_WINDOW_US opens, in which the latest source
+ * wins; then the address is locked. Once locked, packets from another
+ * source are dropped with strict-source, followed with media-handover, and
+ * otherwise forwarded while media keeps going to the locked address.
+ * asymmetric never learns: media goes to the SDP address. port-latching
+ * keeps a locked address across later signalling.
+ */
+#ifndef RG_RELAY_H
+#define RG_RELAY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define RG_LEARN_WINDOW_US (3 * 1000000)
+
+enum rg_drop_reason {
+	RG_DROP_NO_DESTINATION,	/* the other party's address is not known yet */
+	RG_DROP_SOURCE,		/* strict-source: not from the locked address */
+	RG_DROP_SEND,		/* the kernel refused to send it */
+	RG_DROP_TOO_BIG,	/* larger than the relay's packet buffer */
+	RG_DROP_COUNT,
+};
+
+extern const char *const rg_drop_names[RG_DROP_COUNT];
+
+enum rg_latch { RG_LATCH_OPEN, RG_LATCH_LEARNING, RG_LATCH_LOCKED };
+
+/* Written only by the worker owning the stream; read by anyone. */
+struct rg_counters {
+	_Atomic uint64_t packets;
+	_Atomic uint64_t bytes;
+	_Atomic uint64_t errors;
+	_Atomic int64_t last_packet_us;
+};
+
+struct rg_stream;
+struct rg_call;
+struct rg_batch;
+
+/* Scratch space for one worker's batches. */
+struct rg_batch *rg_batch_create(void);
+void rg_batch_destroy(struct rg_batch *b);
+
+/* Reads up to one batch from @st's socket and forwards it. Worker thread
+ * only, while @st is registered with it; drops are added to @drops. */
+void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
+		      uint64_t drops[RG_DROP_COUNT], int64_t now_us);
+
+/* Control thread: takes every socket of @call away from its worker and
+ * waits until the worker no longer touches them. Until rg_call_resume(),
+ * the call's streams may be changed or freed. Idempotent. */
+void rg_call_pause(struct rg_call *call);
+
+/* Control thread: pairs each party's media with its partner's and hands
+ * every socket of @call to its worker again. */
+void rg_call_resume(struct rg_call *call);
+
+/* Control thread, call paused: a signalling event about @st's party.
+ * @peer is the address the SDP now gives; if it changed, what was learned
+ * is forgotten. Learning starts again unless @keep_lock. */
+void rg_stream_signalled(struct rg_stream *st, const struct sockaddr_storage *peer,
+			 bool keep_lock);
+
+/* A relaxed read of a single-writer counter. */
+static inline uint64_t rg_counter_read(const _Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#endif

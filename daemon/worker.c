@@ -1,0 +1,220 @@
+/* worker.c - media worker threads, see worker.h.
+ *
+ * Each worker loops: epoll_wait, one recvmmsg batch per ready socket
+ * (level-triggered, so a socket with more queued waits for the next round
+ * and a flood on one stream cannot starve the others), then acknowledges a
+ * pending barrier. An eventfd wakes it for barriers and for stopping.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "log.h"
+
+#define EVENTS_PER_WAIT 128
+
+struct rg_worker {
+	unsigned index;
+	GThread *thread;
+	int epfd;
+	int evfd;
+	atomic_bool stop;
+	struct rg_batch *batch;
+	_Atomic uint64_t drops[RG_DROP_COUNT];	/* written by this worker only */
+	/* barrier: the control thread asks with barrier_req, the worker
+	 * answers with barrier_done; the mutex and cond are only for waiting */
+	_Atomic uint64_t barrier_req;
+	_Atomic uint64_t barrier_done;
+	GMutex lock;
+	GCond cond;
+};
+
+struct rg_media_engine {
+	struct rg_worker *workers;
+	unsigned n;
+	unsigned next;
+};
+
+static void wake(struct rg_worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		rg_err("worker %u: eventfd: %s", w->index, strerror(errno));
+}
+
+static void answer_barrier(struct rg_worker *w)
+{
+	uint64_t req = atomic_load_explicit(&w->barrier_req, memory_order_acquire);
+
+	if (req == atomic_load_explicit(&w->barrier_done, memory_order_relaxed))
+		return;
+	g_mutex_lock(&w->lock);
+	atomic_store_explicit(&w->barrier_done, req, memory_order_release);
+	g_cond_broadcast(&w->cond);
+	g_mutex_unlock(&w->lock);
+}
+
+static void add_drops(struct rg_worker *w, const uint64_t drops[RG_DROP_COUNT])
+{
+	int i;
+
+	for (i = 0; i < RG_DROP_COUNT; i++)
+		if (drops[i])
+			atomic_store_explicit(&w->drops[i],
+				atomic_load_explicit(&w->drops[i], memory_order_relaxed) + drops[i],
+				memory_order_relaxed);
+}
+
+static gpointer worker_main(gpointer data)
+{
+	struct rg_worker *w = data;
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	uint64_t drops[RG_DROP_COUNT];
+	uint64_t val;
+	int64_t now;
+	int n, i;
+
+	while (!atomic_load(&w->stop)) {
+		n = epoll_wait(w->epfd, ev, EVENTS_PER_WAIT, -1);
+		if (n < 0 && errno != EINTR) {
+			rg_err("worker %u: epoll_wait: %s", w->index, strerror(errno));
+			break;
+		}
+		memset(drops, 0, sizeof(drops));
+		now = g_get_real_time();
+		for (i = 0; i < n; i++) {
+			if (!ev[i].data.ptr) {
+				if (read(w->evfd, &val, sizeof(val)) < 0 && errno != EAGAIN)
+					rg_err("worker %u: eventfd read: %s", w->index, strerror(errno));
+				continue;
+			}
+			rg_relay_receive(w->batch, ev[i].data.ptr, drops, now);
+		}
+		add_drops(w, drops);
+		answer_barrier(w);
+	}
+	answer_barrier(w);
+	return NULL;
+}
+
+static int worker_init(struct rg_worker *w, unsigned index)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	char name[32];
+
+	w->index = index;
+	g_mutex_init(&w->lock);
+	g_cond_init(&w->cond);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->epfd < 0 || w->evfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) < 0) {
+		rg_err("worker %u: %s", index, strerror(errno));
+		return -errno;
+	}
+	w->batch = rg_batch_create();
+	snprintf(name, sizeof(name), "rg-media-%u", index);
+	w->thread = g_thread_new(name, worker_main, w);
+	return 0;
+}
+
+static void worker_fini(struct rg_worker *w)
+{
+	if (w->thread) {
+		atomic_store(&w->stop, true);
+		wake(w);
+		g_thread_join(w->thread);
+	}
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->evfd >= 0)
+		close(w->evfd);
+	rg_batch_destroy(w->batch);
+	g_mutex_clear(&w->lock);
+	g_cond_clear(&w->cond);
+}
+
+struct rg_media_engine *rg_media_engine_create(unsigned n)
+{
+	struct rg_media_engine *e = g_new0(struct rg_media_engine, 1);
+	unsigned i;
+
+	e->workers = g_new0(struct rg_worker, n);
+	for (i = 0; i < n; i++)
+		e->workers[i].epfd = e->workers[i].evfd = -1;
+	for (e->n = 0; e->n < n; e->n++) {
+		if (worker_init(&e->workers[e->n], e->n)) {
+			e->n++;
+			rg_media_engine_destroy(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+void rg_media_engine_destroy(struct rg_media_engine *e)
+{
+	unsigned i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->n; i++)
+		worker_fini(&e->workers[i]);
+	g_free(e->workers);
+	g_free(e);
+}
+
+struct rg_worker *rg_media_engine_pick(struct rg_media_engine *e)
+{
+	struct rg_worker *w = &e->workers[e->next];
+
+	e->next = (e->next + 1) % e->n;
+	return w;
+}
+
+void rg_media_engine_drops(struct rg_media_engine *e, uint64_t out[RG_DROP_COUNT])
+{
+	unsigned i;
+	int r;
+
+	memset(out, 0, RG_DROP_COUNT * sizeof(out[0]));
+	for (i = 0; e && i < e->n; i++)
+		for (r = 0; r < RG_DROP_COUNT; r++)
+			out[r] += atomic_load_explicit(&e->workers[i].drops[r], memory_order_relaxed);
+}
+
+int rg_worker_add(struct rg_worker *w, struct rg_stream *st)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = st };
+
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, st->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+void rg_worker_del(struct rg_worker *w, struct rg_stream *st)
+{
+	if (epoll_ctl(w->epfd, EPOLL_CTL_DEL, st->fd, NULL) < 0)
+		rg_err("worker %u: removing port %u: %s", w->index, st->local_port,
+		       strerror(errno));
+}
+
+void rg_worker_barrier(struct rg_worker *w)
+{
+	uint64_t req;
+
+	g_mutex_lock(&w->lock);
+	req = atomic_load_explicit(&w->barrier_req, memory_order_relaxed) + 1;
+	atomic_store_explicit(&w->barrier_req, req, memory_order_release);
+	wake(w);
+	while (atomic_load_explicit(&w->barrier_done, memory_order_acquire) < req)
+		g_cond_wait(&w->cond, &w->lock);
+	g_mutex_unlock(&w->lock);
+}
