@@ -224,6 +224,20 @@ int rg_media_take_ports(struct rg_media *m)
 	return 0;
 }
 
+void rg_call_foreach_media(struct rg_call *call,
+			   void (*fn)(struct rg_media *m, void *arg), void *arg)
+{
+	struct rg_monologue *ml;
+	guint i, j;
+
+	for (i = 0; i < call->monologues->len; i++) {
+		ml = call->monologues->pdata[i];
+		for (j = 0; j < ml->medias->len; j++)
+			if (ml->medias->pdata[j])
+				fn(ml->medias->pdata[j], arg);
+	}
+}
+
 void rg_monologue_move_media(struct rg_monologue *from, struct rg_monologue *to)
 {
 	GPtrArray *tmp = to->medias;

@@ -137,6 +137,10 @@ struct rg_media *rg_media_find(const struct rg_monologue *ml, unsigned index);
  * 0, or -ENOSPC ("Ran out of ports") or another negative errno. */
 int rg_media_take_ports(struct rg_media *m);
 
+/* Calls @fn for every media of every party of @call. */
+void rg_call_foreach_media(struct rg_call *call,
+			   void (*fn)(struct rg_media *m, void *arg), void *arg);
+
 /* Moves @from's media to @to (a fork's newer answer takes over the side). */
 void rg_monologue_move_media(struct rg_monologue *from, struct rg_monologue *to);
 

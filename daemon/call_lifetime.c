@@ -74,32 +74,32 @@ static enum call_end check(const struct rg_config *cfg, const struct rg_call *ca
 	return END_NONE;
 }
 
+struct totals {
+	uint64_t packets, bytes, errors;
+};
+
+static void add_totals(struct rg_media *m, void *arg)
+{
+	struct totals *t = arg;
+
+	t->packets += rg_counter_read(&m->rtp.c.packets) + rg_counter_read(&m->rtcp.c.packets);
+	t->bytes += rg_counter_read(&m->rtp.c.bytes) + rg_counter_read(&m->rtcp.c.bytes);
+	t->errors += rg_counter_read(&m->rtp.c.errors) + rg_counter_read(&m->rtcp.c.errors);
+}
+
 void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 		 int64_t delay_us)
 {
-	uint64_t packets = 0, bytes = 0, errors = 0;
-	const struct rg_monologue *ml;
-	const struct rg_media *m;
-	guint i, j;
+	struct totals t = { 0, 0, 0 };
 
-	for (i = 0; i < call->monologues->len; i++) {
-		ml = call->monologues->pdata[i];
-		for (j = 0; j < ml->medias->len; j++) {
-			m = ml->medias->pdata[j];
-			if (!m)
-				continue;
-			packets += rg_counter_read(&m->rtp.c.packets) + rg_counter_read(&m->rtcp.c.packets);
-			bytes += rg_counter_read(&m->rtp.c.bytes) + rg_counter_read(&m->rtcp.c.bytes);
-			errors += rg_counter_read(&m->rtp.c.errors) + rg_counter_read(&m->rtcp.c.errors);
-		}
-	}
+	rg_call_foreach_media(call, add_totals, &t);
 	ctx->stats.ended_sessions++;
 	ctx->stats.duration_us_total += (uint64_t)(ctx->now_us - call->created_us);
 	rg_log_call(LOG_INFO, call->id,
 		    "call ended by %s after %lld s: %llu packets, %llu bytes, %llu errors",
 		    why, (long long)((ctx->now_us - call->created_us) / 1000000),
-		    (unsigned long long)packets, (unsigned long long)bytes,
-		    (unsigned long long)errors);
+		    (unsigned long long)t.packets, (unsigned long long)t.bytes,
+		    (unsigned long long)t.errors);
 	rg_call_retire(ctx->calls, call, ctx->now_us, delay_us);
 }
 

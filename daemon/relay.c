@@ -215,56 +215,29 @@ void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
 }
 
-/* Calls @fn on every stream of @call that has a socket. */
-static void each_stream(struct rg_call *call, void (*fn)(struct rg_call *, struct rg_stream *))
+static void unregister(struct rg_media *m, void *arg)
 {
-	struct rg_monologue *ml;
-	struct rg_media *m;
-	guint i, j;
+	struct rg_call *call = arg;
 
-	for (i = 0; i < call->monologues->len; i++) {
-		ml = call->monologues->pdata[i];
-		for (j = 0; j < ml->medias->len; j++) {
-			m = ml->medias->pdata[j];
-			if (!m || !m->has_ports)
-				continue;
-			fn(call, &m->rtp);
-			fn(call, &m->rtcp);
-		}
-	}
-}
-
-static void unregister(struct rg_call *call, struct rg_stream *st)
-{
-	if (!st->registered)
-		return;
-	rg_worker_del(call->worker, st);
-	st->registered = false;
+	if (m->rtp.registered)
+		rg_worker_del(call->worker, &m->rtp);
+	if (m->rtcp.registered)
+		rg_worker_del(call->worker, &m->rtcp);
+	m->rtp.registered = m->rtcp.registered = false;
 }
 
 void rg_call_pause(struct rg_call *call)
 {
 	if (!call->worker || call->paused)
 		return;
-	each_stream(call, unregister);
+	rg_call_foreach_media(call, unregister, call);
 	rg_worker_barrier(call->worker);
 	call->paused = true;
 }
 
-static void pair_media(struct rg_call *call)
+static void pair_media(struct rg_media *m, void *arg)
 {
-	struct rg_monologue *ml;
-	struct rg_media *m;
-	guint i, j;
-
-	for (i = 0; i < call->monologues->len; i++) {
-		ml = call->monologues->pdata[i];
-		for (j = 0; j < ml->medias->len; j++) {
-			m = ml->medias->pdata[j];
-			if (m)
-				m->pair = ml->peer ? rg_media_find(ml->peer, j + 1) : NULL;
-		}
-	}
+	m->pair = m->ml->peer ? rg_media_find(m->ml->peer, m->index) : NULL;
 }
 
 static void do_register(struct rg_call *call, struct rg_stream *st)
@@ -282,12 +255,20 @@ static void do_register(struct rg_call *call, struct rg_stream *st)
 	st->registered = true;
 }
 
+static void register_media(struct rg_media *m, void *arg)
+{
+	if (!m->has_ports)
+		return;
+	do_register(arg, &m->rtp);
+	do_register(arg, &m->rtcp);
+}
+
 void rg_call_resume(struct rg_call *call)
 {
-	pair_media(call);
+	rg_call_foreach_media(call, pair_media, NULL);
 	if (!call->worker)
 		return;
-	each_stream(call, do_register);
+	rg_call_foreach_media(call, register_media, call);
 	call->paused = false;
 }
 
