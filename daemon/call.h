@@ -55,6 +55,8 @@ struct rg_media {
 	struct rg_stream rtp, rtcp;
 	bool mux;			/* this party sends RTCP on its RTP port */
 	bool mux_offered;		/* its offer had a=rtcp-mux */
+	bool mux_sent;			/* the offer sent to it had a=rtcp-mux */
+	enum ng_rtcp_mux mux_policy;	/* its offer's rtcp-mux option */
 	bool hold;			/* sendonly/recvonly/inactive or 0.0.0.0 */
 	struct rg_media *pair;		/* the partner's media of the same index */
 };

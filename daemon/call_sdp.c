@@ -156,6 +156,34 @@ static int set_text(char **field, const char *value)
 	return 0;
 }
 
+/* rtcp-mux (RFC 5761 5.1.1): in an offer, whether the SDP to the receiver
+ * offers mux; in an answer, which of the two parties now mux. The answerer
+ * muxes if it accepted an offer of mux; the offerer as its rtcp-mux option
+ * says (ng.h), by default only if the answerer muxes too. */
+static void negotiate_mux(struct ng_request *req, const struct sdp_media *m,
+			  struct rg_media *sm, struct rg_media *rm, bool offer)
+{
+	bool has = sdp_attr_find(&m->lines, "rtcp-mux", NULL) != NULL;
+	enum ng_rtcp_mux p;
+
+	if (offer) {
+		sm->mux_offered = has;
+		sm->mux_policy = p = req->rtcp_mux;
+		sm->mux = sm->mux && has;
+		rm->mux_sent = p == NG_MUX_OFFER ||
+			       (has && p != NG_MUX_DEMUX && p != NG_MUX_REJECT);
+		return;
+	}
+	sm->mux = has && sm->mux_sent;
+	p = rm->mux_policy;
+	if (p == NG_MUX_REJECT)
+		rm->mux = false;
+	else if (p == NG_MUX_DEMUX || p == NG_MUX_ACCEPT)
+		rm->mux = rm->mux_offered;
+	else
+		rm->mux = rm->mux_offered && sm->mux;
+}
+
 /* Takes the ports of media @idx for both parties (offer) and records what
  * the sender said about it. */
 static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
@@ -176,16 +204,7 @@ static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
 	}
 	sm->rejected = m->port == 0;
 	sm->hold = media_on_hold(sdp, m);
-	/* rtcp-mux as negotiated end to end (the attribute passes through):
-	 * the offerer muxes once the answer accepts it, the answerer when it
-	 * accepts an offer that had it */
-	if (offer) {
-		sm->mux_offered = sdp_attr_find(&m->lines, "rtcp-mux", NULL) != NULL;
-		sm->mux = sm->mux && sm->mux_offered;
-	} else {
-		sm->mux = sdp_attr_find(&m->lines, "rtcp-mux", NULL) != NULL;
-		rm->mux = sm->mux && rm->mux_offered;
-	}
+	negotiate_mux(req, m, sm, rm, offer);
 	set_text(&sm->type, m->media);
 	set_text(&sm->protocol, m->proto);
 	if (offer && !sm->rejected) {
@@ -260,6 +279,13 @@ static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
 	rc = rewrite_protocol(req, m, rm, offer);
 	if (rc)
 		return rc;
+	if (rm && (offer ? rm->mux_sent : rm->mux)) {
+		if (!sdp_attr_find(&m->lines, "rtcp-mux", NULL) &&
+		    !sdp_attr_append(req->arena, &m->lines, "rtcp-mux", NULL))
+			return ng_fail(req, "Request too large");
+	} else {
+		sdp_attr_remove(&m->lines, "rtcp-mux");
+	}
 	remove_ice(req, &m->lines, ice_removed);
 	rc = rg_codec_filter(req, m);
 	if (rc)

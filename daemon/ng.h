@@ -35,6 +35,11 @@ enum ng_trust { NG_TRUST_SDP, NG_TRUST_SIP_SOURCE };
 enum ng_ice { NG_ICE_DEFAULT, NG_ICE_REMOVE };
 enum ng_transport { NG_TP_UNCHANGED, NG_TP_RTP_AVP, NG_TP_RTP_AVPF, NG_TP_ACCEPT };
 enum ng_latching { NG_LATCH_DEFAULT, NG_LATCH_SYMMETRIC, NG_LATCH_ASYMMETRIC };
+/* rtcp-mux towards the other party (offers): pass it through as offered,
+ * offer it even if the offerer did not, demux (the offerer muxes, the
+ * other side gets separate ports), accept (the offerer muxes whatever the
+ * other side answers), reject (nobody muxes). require is offer. */
+enum ng_rtcp_mux { NG_MUX_PASS, NG_MUX_OFFER, NG_MUX_DEMUX, NG_MUX_ACCEPT, NG_MUX_REJECT };
 /* a=rtcp in rewritten SDP: port only, none, or with the address. */
 enum ng_rtcp_attr { NG_RTCP_ATTR_PORT, NG_RTCP_ATTR_NONE, NG_RTCP_ATTR_FULL };
 
@@ -65,6 +70,7 @@ struct ng_request {
 	enum ng_transport transport;
 	enum ng_latching latching;
 	enum ng_rtcp_attr rtcp_attr;
+	enum ng_rtcp_mux rtcp_mux;
 	bool replace_origin, replace_session_name;
 	bool strict_source, port_latching, media_handover;
 	bool fatal, fast;

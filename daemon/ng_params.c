@@ -373,7 +373,16 @@ static int parse_supports(struct ng_request *req, const char *key,
 
 static int rtcp_mux_one(struct ng_request *req, const char *s)
 {
-	ng_warn(req, "rtcp-mux handling is not implemented yet: '%s' ignored", s);
+	if (!strcasecmp(s, "offer") || !strcasecmp(s, "require"))
+		req->rtcp_mux = NG_MUX_OFFER;
+	else if (!strcasecmp(s, "demux"))
+		req->rtcp_mux = NG_MUX_DEMUX;
+	else if (!strcasecmp(s, "accept"))
+		req->rtcp_mux = NG_MUX_ACCEPT;
+	else if (!strcasecmp(s, "reject"))
+		req->rtcp_mux = NG_MUX_REJECT;
+	else
+		ng_warn(req, "Unknown rtcp-mux option '%s'", s);
 	return 0;
 }
 
