@@ -25,9 +25,18 @@
 #include "ng.h"
 #include "ports.h"
 #include "relay.h"
+#include "rtp.h"
 
 struct rg_ctx;
 struct rg_worker;
+
+#define RG_SSRC_SLOTS 4		/* SSRCs tracked per stream */
+#define RG_CLOCKS_MAX 16	/* dynamic payload types with a clock rate */
+
+struct rg_clock_rate {
+	uint8_t payload_type;
+	uint32_t rate;
+};
 
 struct rg_stream {
 	int fd;				/* borrowed from the media's port pair */
@@ -41,6 +50,8 @@ struct rg_stream {
 	struct sockaddr_storage learned;	/* family 0 = nothing learned */
 	enum rg_latch latch;
 	int64_t learn_until_us;
+	struct rtp_ssrc_stats ssrc[RG_SSRC_SLOTS];	/* RTP streams */
+	unsigned ssrc_next;		/* slot to reuse when all are taken */
 	struct rg_counters c;		/* readable any time */
 };
 
@@ -59,6 +70,10 @@ struct rg_media {
 	enum ng_rtcp_mux mux_policy;	/* its offer's rtcp-mux option */
 	bool hold;			/* sendonly/recvonly/inactive or 0.0.0.0 */
 	struct rg_media *pair;		/* the partner's media of the same index */
+	/* clock rates of this party's dynamic payload types (its rtpmap),
+	 * for jitter in timestamp units */
+	struct rg_clock_rate clocks[RG_CLOCKS_MAX];
+	unsigned clock_count;
 };
 
 struct rg_monologue {

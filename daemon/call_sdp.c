@@ -156,6 +156,30 @@ static int set_text(char **field, const char *value)
 	return 0;
 }
 
+/* The clock rates of the sender's dynamic payload types, from its rtpmap
+ * ("opus/48000/2"); static ones come from RFC 3551 when needed. */
+static void record_clock_rates(struct rg_media *sm, const struct sdp_media *m)
+{
+	char enc[128], *slash, *end;
+	unsigned long pt, rate;
+	size_t i;
+
+	sm->clock_count = 0;
+	for (i = 0; i < m->format_count && sm->clock_count < RG_CLOCKS_MAX; i++) {
+		pt = strtoul(m->formats[i], &end, 10);
+		if (*end || pt < 96 || pt > 127 ||
+		    !sdp_media_format_encoding(m, m->formats[i], enc, sizeof(enc)))
+			continue;
+		slash = strchr(enc, '/');
+		rate = slash ? strtoul(slash + 1, &end, 10) : 0;
+		if (!rate || rate > 1000000)
+			continue;
+		sm->clocks[sm->clock_count].payload_type = (uint8_t)pt;
+		sm->clocks[sm->clock_count].rate = (uint32_t)rate;
+		sm->clock_count++;
+	}
+}
+
 /* rtcp-mux (RFC 5761 5.1.1): in an offer, whether the SDP to the receiver
  * offers mux; in an answer, which of the two parties now mux. The answerer
  * muxes if it accepted an offer of mux; the offerer as its rtcp-mux option
@@ -205,6 +229,7 @@ static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
 	sm->rejected = m->port == 0;
 	sm->hold = media_on_hold(sdp, m);
 	negotiate_mux(req, m, sm, rm, offer);
+	record_clock_rates(sm, m);
 	set_text(&sm->type, m->media);
 	set_text(&sm->protocol, m->proto);
 	if (offer && !sm->rejected) {

@@ -47,6 +47,36 @@ struct totals {
 	uint64_t packets[2], bytes[2], errors[2];	/* [0] RTP, [1] RTCP */
 };
 
+/* Per-SSRC receive statistics: the call is paused while this runs, so the
+ * worker is not updating them. */
+static void add_ssrcs(struct rg_arena *a, struct bencode_item *stream,
+		      const struct rg_stream *st)
+{
+	struct bencode_item *list = bencode_dict_add_list(a, stream, "SSRC");
+	struct bencode_item *d, *pts;
+	const struct rtp_ssrc_stats *s;
+	unsigned i, pt;
+
+	for (i = 0; list && i < RG_SSRC_SLOTS; i++) {
+		s = &st->ssrc[i];
+		if (!s->initialised)
+			continue;
+		d = bencode_dict_new(a);
+		if (bencode_list_add(list, d))
+			return;
+		bencode_dict_add_int(a, d, "SSRC", s->ssrc);
+		bencode_dict_add_int(a, d, "packets", (int64_t)s->packets);
+		bencode_dict_add_int(a, d, "payload bytes", (int64_t)s->bytes);
+		bencode_dict_add_int(a, d, "expected", (int64_t)rtp_ssrc_stats_expected(s));
+		bencode_dict_add_int(a, d, "lost", rtp_ssrc_stats_lost(s));
+		bencode_dict_add_int(a, d, "jitter", rtp_ssrc_stats_jitter(s));
+		pts = bencode_dict_add_list(a, d, "payload types");
+		for (pt = 0; pts && pt < 128; pt++)
+			if (s->payload_types[pt / 32] & (1u << (pt % 32)))
+				bencode_list_add(pts, bencode_int_new(a, pt));
+	}
+}
+
 static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 		       const struct rg_media *m, const struct rg_stream *st,
 		       bool rtcp, struct totals *t)
@@ -73,6 +103,8 @@ static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 		bencode_list_add(flags, bencode_str_new(a, rtcp ? "RTCP" : "RTP"));
 	add_counters(a, bencode_dict_add_dict(a, d, "stats"), packets, bytes, errors);
 	bencode_dict_add_int(a, d, "last packet", last / 1000000);
+	if (!rtcp)
+		add_ssrcs(a, d, st);
 }
 
 static void add_media(struct rg_arena *a, struct bencode_item *medias,

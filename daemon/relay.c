@@ -9,6 +9,7 @@
 
 #include "call.h"
 #include "log.h"
+#include "rtp.h"
 #include "worker.h"
 
 #define BATCH 32
@@ -107,11 +108,40 @@ static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *s
 	return true;
 }
 
-/* RFC 5761 section 4: on a multiplexed port, RTCP has packet type 192-223
- * where RTP would have marker + payload type 64-95. */
-static bool looks_like_rtcp(const unsigned char *pkt, size_t len)
+static uint32_t clock_rate(const struct rg_media *m, uint8_t pt)
 {
-	return len >= 2 && pkt[1] >= 192 && pkt[1] <= 223;
+	unsigned i;
+
+	for (i = 0; i < m->clock_count; i++)
+		if (m->clocks[i].payload_type == pt)
+			return m->clocks[i].rate;
+	return rtp_static_clock_rate(pt);
+}
+
+/* Per-SSRC receive statistics (RFC 3550 A.1, A.8) for an RTP packet; a
+ * packet that does not parse as RTP is still relayed, just not counted. */
+static void track_ssrc(struct rg_stream *st, const uint8_t *pkt, size_t len, int64_t now)
+{
+	struct rtp_ssrc_stats *s = NULL;
+	struct rtp_header h;
+	uint32_t rate;
+	unsigned i;
+
+	if (rtp_parse(pkt, len, &h))
+		return;
+	for (i = 0; i < RG_SSRC_SLOTS && !s; i++)
+		if (st->ssrc[i].initialised && st->ssrc[i].ssrc == h.ssrc)
+			s = &st->ssrc[i];
+	for (i = 0; i < RG_SSRC_SLOTS && !s; i++)
+		if (!st->ssrc[i].initialised)
+			s = &st->ssrc[i];
+	if (!s) {	/* all taken: the oldest slot makes room */
+		s = &st->ssrc[st->ssrc_next];
+		st->ssrc_next = (st->ssrc_next + 1) % RG_SSRC_SLOTS;
+		memset(s, 0, sizeof(*s));
+	}
+	rate = clock_rate(st->media, h.payload_type);
+	rtp_ssrc_stats_update(s, &h, (uint32_t)((uint64_t)now * (rate ? rate : 8000) / 1000000));
 }
 
 /* The stream a packet of @st leaves from: the partner's of the same kind. */
@@ -188,7 +218,9 @@ void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 			count(&st->c.errors, 1);
 			continue;
 		}
-		rtcp = st->is_rtcp || (st->media->mux && looks_like_rtcp(b->buf[i], len));
+		rtcp = st->is_rtcp || (st->media->mux && rtp_is_rtcp(b->buf[i], len));
+		if (!rtcp)
+			track_ssrc(st, b->buf[i], len, now_us);
 		t = target_of(st, rtcp);
 		dest = t ? destination_of(t) : NULL;
 		if (!dest || t->fd < 0) {
