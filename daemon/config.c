@@ -37,37 +37,30 @@ static void set_defaults(struct rg_config *cfg)
 		cfg->num_threads = 1;
 }
 
-struct raw_options {
-	char **interfaces;
-	char *listen_ng, *listen_cli, *pidfile, *config_file;
-	gint port_min, port_max, table, log_level, timeout, silent_timeout;
-	gint final_timeout, offer_timeout, delete_delay, num_threads;
-	gint max_sessions;
-	gboolean foreground, log_stderr, no_fallback;
-};
-
-static GOptionEntry *option_table(struct raw_options *o)
+/* The option table writes straight into @cfg (ints and gbooleans share
+ * their representation with the struct's fields). */
+static GOptionEntry *option_table(struct rg_config *c, char **config_file)
 {
 	GOptionEntry e[] = {
-		{ "interface", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &o->interfaces, "Media interface NAME/ADDR[!ADVERTISED] (repeat for several)", "SPEC" },
-		{ "listen-ng", 'n', 0, G_OPTION_ARG_STRING, &o->listen_ng, "UDP address for the NG protocol", "[ADDR:]PORT" },
-		{ "listen-cli", 'c', 0, G_OPTION_ARG_STRING, &o->listen_cli, "TCP address for the CLI port (not built yet)", "[ADDR:]PORT" },
-		{ "port-min", 'm', 0, G_OPTION_ARG_INT, &o->port_min, "Lowest media port", "INT" },
-		{ "port-max", 'M', 0, G_OPTION_ARG_INT, &o->port_max, "Highest media port", "INT" },
-		{ "table", 't', 0, G_OPTION_ARG_INT, &o->table, "Kernel forwarding table (-1: userspace only)", "INT" },
-		{ "no-fallback", 'F', 0, G_OPTION_ARG_NONE, &o->no_fallback, "Refuse to start without the kernel module", NULL },
-		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &o->foreground, "Do not daemonize", NULL },
-		{ "pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &o->pidfile, "Write the PID to this file", "FILE" },
-		{ "log-level", 'L', 0, G_OPTION_ARG_INT, &o->log_level, "Syslog level 0-7", "INT" },
-		{ "log-stderr", 'E', 0, G_OPTION_ARG_NONE, &o->log_stderr, "Log to stderr instead of syslog", NULL },
-		{ "timeout", 'T', 0, G_OPTION_ARG_INT, &o->timeout, "Seconds without media before a call is deleted", "SECS" },
-		{ "silent-timeout", 's', 0, G_OPTION_ARG_INT, &o->silent_timeout, "Seconds a one-way or held call may stay silent", "SECS" },
-		{ "final-timeout", 'a', 0, G_OPTION_ARG_INT, &o->final_timeout, "Maximum call length in seconds (0: none)", "SECS" },
-		{ "offer-timeout", 0, 0, G_OPTION_ARG_INT, &o->offer_timeout, "Seconds an unanswered offer is kept", "SECS" },
-		{ "delete-delay", 'd', 0, G_OPTION_ARG_INT, &o->delete_delay, "Seconds ports stay reserved after delete", "SECS" },
-		{ "num-threads", 'N', 0, G_OPTION_ARG_INT, &o->num_threads, "Media worker threads", "INT" },
-		{ "max-sessions", 0, 0, G_OPTION_ARG_INT, &o->max_sessions, "Maximum concurrent calls (-1: no limit)", "INT" },
-		{ "config-file", 0, 0, G_OPTION_ARG_FILENAME, &o->config_file, "Config file, or 'none'", "FILE" },
+		{ "interface", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &c->interfaces, "Media interface NAME/ADDR[!ADVERTISED] (repeat for several)", "SPEC" },
+		{ "listen-ng", 'n', 0, G_OPTION_ARG_STRING, &c->listen_ng, "UDP address for the NG protocol", "[ADDR:]PORT" },
+		{ "listen-cli", 'c', 0, G_OPTION_ARG_STRING, &c->listen_cli, "TCP address for the CLI port (not built yet)", "[ADDR:]PORT" },
+		{ "port-min", 'm', 0, G_OPTION_ARG_INT, &c->port_min, "Lowest media port", "INT" },
+		{ "port-max", 'M', 0, G_OPTION_ARG_INT, &c->port_max, "Highest media port", "INT" },
+		{ "table", 't', 0, G_OPTION_ARG_INT, &c->table, "Kernel forwarding table (-1: userspace only)", "INT" },
+		{ "no-fallback", 'F', 0, G_OPTION_ARG_NONE, &c->no_fallback, "Refuse to start without the kernel module", NULL },
+		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &c->foreground, "Do not daemonize", NULL },
+		{ "pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &c->pidfile, "Write the PID to this file", "FILE" },
+		{ "log-level", 'L', 0, G_OPTION_ARG_INT, &c->log_level, "Syslog level 0-7", "INT" },
+		{ "log-stderr", 'E', 0, G_OPTION_ARG_NONE, &c->log_stderr, "Log to stderr instead of syslog", NULL },
+		{ "timeout", 'T', 0, G_OPTION_ARG_INT, &c->timeout, "Seconds without media before a call is deleted", "SECS" },
+		{ "silent-timeout", 's', 0, G_OPTION_ARG_INT, &c->silent_timeout, "Seconds a one-way or held call may stay silent", "SECS" },
+		{ "final-timeout", 'a', 0, G_OPTION_ARG_INT, &c->final_timeout, "Maximum call length in seconds (0: none)", "SECS" },
+		{ "offer-timeout", 0, 0, G_OPTION_ARG_INT, &c->offer_timeout, "Seconds an unanswered offer is kept", "SECS" },
+		{ "delete-delay", 'd', 0, G_OPTION_ARG_INT, &c->delete_delay, "Seconds ports stay reserved after delete", "SECS" },
+		{ "num-threads", 'N', 0, G_OPTION_ARG_INT, &c->num_threads, "Media worker threads", "INT" },
+		{ "max-sessions", 0, 0, G_OPTION_ARG_INT, &c->max_sessions, "Maximum concurrent calls (-1: no limit)", "INT" },
+		{ "config-file", 0, 0, G_OPTION_ARG_FILENAME, config_file, "Config file, or 'none'", "FILE" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	return g_memdup2(e, sizeof(e));
@@ -179,8 +172,8 @@ static int validate(struct rg_config *cfg, char **err)
 {
 	int rc = 0;
 
-	rc = rc ?: check_range("port-min", (int)cfg->port_min, 1, 65535, err);
-	rc = rc ?: check_range("port-max", (int)cfg->port_max, 1, 65535, err);
+	rc = rc ?: check_range("port-min", cfg->port_min, 1, 65535, err);
+	rc = rc ?: check_range("port-max", cfg->port_max, 1, 65535, err);
 	rc = rc ?: check_range("log-level", cfg->log_level, 0, 7, err);
 	rc = rc ?: check_range("timeout", cfg->timeout, 0, 86400 * 7, err);
 	rc = rc ?: check_range("silent-timeout", cfg->silent_timeout, 0, 86400 * 7, err);
@@ -193,7 +186,7 @@ static int validate(struct rg_config *cfg, char **err)
 	if (rc)
 		return rc;
 	if (cfg->port_max < cfg->port_min + 1) {
-		*err = g_strdup_printf("option --port-max: %u leaves no RTP/RTCP port pair above --port-min %u",
+		*err = g_strdup_printf("option --port-max: %d leaves no RTP/RTCP port pair above --port-min %d",
 				       cfg->port_max, cfg->port_min);
 		return -EINVAL;
 	}
@@ -211,54 +204,19 @@ static int validate(struct rg_config *cfg, char **err)
 	return 0;
 }
 
-static void take_raw(struct rg_config *cfg, struct raw_options *o)
-{
-	cfg->interfaces = o->interfaces;
-	cfg->listen_ng = o->listen_ng ? o->listen_ng : g_strdup("127.0.0.1:2223");
-	cfg->listen_cli = o->listen_cli;
-	cfg->pidfile = o->pidfile;
-	cfg->port_min = (unsigned)o->port_min;
-	cfg->port_max = (unsigned)o->port_max;
-	cfg->table = o->table;
-	cfg->no_fallback = o->no_fallback;
-	cfg->foreground = o->foreground;
-	cfg->log_stderr = o->log_stderr;
-	cfg->log_level = o->log_level;
-	cfg->timeout = o->timeout;
-	cfg->silent_timeout = o->silent_timeout;
-	cfg->final_timeout = o->final_timeout;
-	cfg->offer_timeout = o->offer_timeout;
-	cfg->delete_delay = o->delete_delay;
-	cfg->num_threads = o->num_threads;
-	cfg->max_sessions = o->max_sessions;
-	g_free(o->config_file);
-}
-
 int rg_config_load(int argc, char **argv, struct rg_config *cfg, char **err)
 {
-	struct raw_options o = { 0 };
 	g_autoptr(GOptionContext) ctx = NULL;
 	g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) gerr = NULL;
 	g_autofree GOptionEntry *table = NULL;
+	g_autofree char *config_arg = NULL;
 	const char *path = find_config_file(argc, argv);
-	char **vec;
+	g_autofree char **vec = NULL;
 	int i, n, rc;
 
 	set_defaults(cfg);
-	o.port_min = (gint)cfg->port_min;
-	o.port_max = (gint)cfg->port_max;
-	o.table = cfg->table;
-	o.log_level = cfg->log_level;
-	o.timeout = cfg->timeout;
-	o.silent_timeout = cfg->silent_timeout;
-	o.final_timeout = cfg->final_timeout;
-	o.offer_timeout = cfg->offer_timeout;
-	o.delete_delay = cfg->delete_delay;
-	o.num_threads = cfg->num_threads;
-	o.max_sessions = cfg->max_sessions;
-	table = option_table(&o);
-
+	table = option_table(cfg, &config_arg);
 	g_ptr_array_add(args, g_strdup(argc > 0 ? argv[0] : "rtpgated"));
 	if (!path || strcmp(path, "none") != 0) {
 		rc = keyfile_args(path ? path : RG_DEFAULT_CONFIG_FILE, path != NULL,
@@ -279,18 +237,14 @@ int rg_config_load(int argc, char **argv, struct rg_config *cfg, char **err)
 		vec[i] = args->pdata[i];	/* borrowed: parsing may reorder vec */
 	if (!g_option_context_parse(ctx, &n, &vec, &gerr)) {
 		*err = g_strdup(gerr->message);
-		g_free(vec);
-		take_raw(cfg, &o);
 		return -EINVAL;
 	}
 	if (n > 1) {
 		*err = g_strdup_printf("unexpected argument '%s'", vec[1]);
-		g_free(vec);
-		take_raw(cfg, &o);
 		return -EINVAL;
 	}
-	g_free(vec);
-	take_raw(cfg, &o);
+	if (!cfg->listen_ng)
+		cfg->listen_ng = g_strdup("127.0.0.1:2223");
 	return validate(cfg, err);
 }
 

@@ -8,6 +8,7 @@
 #ifndef RG_CONFIG_H
 #define RG_CONFIG_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
@@ -19,11 +20,11 @@ struct rg_config {
 	struct sockaddr_storage ng_addr;
 	socklen_t ng_addr_len;
 	char *listen_cli;		/* accepted; the CLI port is not built yet */
-	unsigned port_min, port_max;
+	int port_min, port_max;
 	int table;			/* -1: never use the kernel */
-	bool no_fallback;
-	bool foreground;
-	bool log_stderr;
+	gboolean no_fallback;
+	gboolean foreground;
+	gboolean log_stderr;
 	char *pidfile;
 	int log_level;
 	int timeout;			/* seconds */

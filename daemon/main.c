@@ -56,14 +56,14 @@ static int create_interfaces(struct rg_ctx *ctx, const struct rg_config *cfg)
 
 	ctx->interfaces = g_ptr_array_new_with_free_func(free_interface);
 	for (i = 0; cfg->interfaces[i]; i++) {
-		iface = rg_interface_create(cfg->interfaces[i], cfg->port_min,
-					    cfg->port_max, &err);
+		iface = rg_interface_create(cfg->interfaces[i], (unsigned)cfg->port_min,
+					    (unsigned)cfg->port_max, &err);
 		if (!iface) {
 			rg_err("option --interface: %s", err ? err : cfg->interfaces[i]);
 			g_free(err);
 			return -EINVAL;
 		}
-		rg_info("interface '%s': %s (advertised %s), ports %u-%u",
+		rg_info("interface '%s': %s (advertised %s), ports %d-%d",
 			iface->name, iface->local_str, iface->advertised,
 			cfg->port_min, cfg->port_max);
 		g_ptr_array_add(ctx->interfaces, iface);
