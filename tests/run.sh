@@ -23,6 +23,10 @@ SUITES=(
 	"ng hostile|$PY tests/ng/run_hostile.py --daemon build/rtpgated"
 	"ng hostile (asan+ubsan)|$PY tests/ng/run_hostile.py --daemon build-san/rtpgated"
 )
+[ -f tests/media/run_media.py ] && SUITES+=(
+	"media|$PY tests/media/run_media.py --daemon build/rtpgated"
+	"media (asan+ubsan)|$PY tests/media/run_media.py --daemon build-san/rtpgated"
+)
 [ -f tests/e2e/run_kamailio_sipp.py ] && SUITES+=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
 )

@@ -8,13 +8,18 @@
                             | rtpengine module (NG over UDP)
                             v
                         rtpgated 127.0.0.1:<ng>, media 23000-23999 on lo
+    RTP socket  --RTP-> 127.0.0.1:<caller's   callee's> --RTP-> RTP socket
+    127.0.0.10  <-RTP--           relay port  relay port <-RTP-- 127.0.0.20
 
 The caller offers audio at 127.0.0.10 and the callee answers at 127.0.0.20;
 both must receive SDP that rtpgated rewrote to the relay 127.0.0.1 with a
 port from its media range (sipp/uac.xml and sipp/uas.xml check that with
 ereg; a failed check makes sipp exit non-zero). Meanwhile this script asks
 rtpgated over NG what it knows about the call: `list` and `query` during
-the call, `list` and `query` after the BYE, `statistics` after it. Then
+the call, `list` and `query` after the BYE, `statistics` after it. During
+that first call the media ports in both SDPs belong to Python sockets
+(rtp_check.py): RTP and RTCP go through the relay both ways and must arrive
+from the relay's ports, and query must count them. Then
 N calls in a row, and a call the callee rejects with 486 (Kamailio's
 failure route must delete it).
 
@@ -34,14 +39,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 E2E_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(E2E_DIR), "ng"))
+sys.path.insert(0, os.path.join(os.path.dirname(E2E_DIR), "media"))
 
 from ngclient import (BencodeError, Daemon, DaemonError, NgTimeout,  # noqa
                       Report, daemon_shutdown_check, free_udp_port,
                       missing_daemon, repo_root)
+from mediakit import wait_until  # noqa: E402
+from rtp_check import Endpoint, check_media  # noqa: E402
 
 # sipp/uac.xml and sipp/uas.xml match these values in their ereg checks.
 PORT_MIN, PORT_MAX = 23000, 23999
@@ -131,13 +138,11 @@ def free_media_port(ip):
     raise OSError("no free media ports on %s" % ip)
 
 
-def wait_until(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
+def media_keys(rtp_port):
+    """sipp options setting the [rtp_port] and [rtcp_port] the scenarios
+    put into their SDP."""
+    return ["-key", "rtp_port", str(rtp_port),
+            "-key", "rtcp_port", str(rtp_port + 1)]
 
 
 def find_tools():
@@ -191,10 +196,13 @@ class Setup:
                 "-trace_err", "-error_file", log + "-errors.log",
                 "-trace_logs", "-log_file", log + "-sdp.log"]
 
-    def start_uas(self, name, calls, timeout, scenario="uas.xml"):
+    def start_uas(self, name, calls, timeout, scenario="uas.xml",
+                  rtp_port=None):
+        """@rtp_port: the m= port of the answer SDP (a=rtcp on the next
+        one); by default sipp's own media port."""
         media = free_media_port(UAS_IP)
         argv = self.sipp_argv(name, scenario, UAS_IP, calls, timeout) + [
-            "-mp", str(media), "-key", "rtcp_port", str(media + 1)]
+            "-mp", str(media)] + media_keys(rtp_port or media)
         uas = self.start(name, argv)
         port = int(argv[argv.index("-p") + 1])
         if not wait_until(lambda: udp_bound(UAS_IP, port)
@@ -203,12 +211,14 @@ class Setup:
         return uas, port
 
     def start_uac(self, name, uas_port, calls, call_ms, timeout,
-                  scenario="uac.xml"):
+                  scenario="uac.xml", rtp_port=None):
+        """@rtp_port: the m= port of the offer SDP, as for start_uas."""
         argv = [self.sipp_bin, "%s:%d" % (UAS_IP, uas_port),
                 "-rsa", "%s:%d" % (RELAY, self.sip_port)]
         argv += self.sipp_argv(name, scenario, UAC_IP, calls, timeout)[1:]
-        argv += ["-mp", str(free_media_port(UAC_IP)), "-d", str(call_ms),
-                 "-l", "1"]
+        media = free_media_port(UAC_IP)
+        argv += ["-mp", str(media), "-d", str(call_ms), "-l", "1"] + \
+            media_keys(rtp_port or media)
         return self.start(name, argv)
 
     def stop_all(self):
@@ -336,18 +346,32 @@ def watch_call(client, uac, call_id, caller_tag, callee_tag, report):
 
 
 def one_call(report, setup, client):
-    """One call held for CALL_MS; checks what both ends and rtpgated saw."""
-    uas, uas_port = setup.start_uas("sipp-uas-1", 1, CALL_MS // 1000 + 20)
+    """One call held for CALL_MS, its media ports held by Python sockets;
+    checks what both ends and rtpgated saw."""
+    ends = (Endpoint(UAC_IP), Endpoint(UAS_IP))
+    try:
+        one_call_with_media(report, setup, client, ends)
+    finally:
+        for ep in ends:
+            ep.close()
+
+
+def one_call_with_media(report, setup, client, ends):
+    uas, uas_port = setup.start_uas("sipp-uas-1", 1, CALL_MS // 1000 + 20,
+                                    rtp_port=ends[1].rtp_port)
     if uas_port is None:
         report.fail("SIPp UAS starts", "log %s\n%s" % (uas.log_path,
                                                        uas.log_tail()))
         return
     uac = setup.start_uac("sipp-uac-1", uas_port, 1, CALL_MS,
-                          CALL_MS // 1000 + 20)
+                          CALL_MS // 1000 + 20, rtp_port=ends[0].rtp_port)
     # sipp's [call_id] is "<call number>-<pid>@<local ip>", its tags ours.
     call_id = "1-%d@%s" % (uac.pid, UAC_IP)
     caller_tag, callee_tag = "%dcaller1" % uac.pid, "%dcallee1" % uas.pid
     ports = watch_call(client, uac, call_id, caller_tag, callee_tag, report)
+    if ports is not None:
+        check_media(report, lambda msg: ng(client, msg), call_id,
+                    (caller_tag, callee_tag), ends, RELAY)
     uac_code = uac.wait(CALL_MS / 1000 + 20)
     uas_code = uas.wait(5)
     check_sipp(report, "UAS", uas, uas_code, "the callee received an offer "
