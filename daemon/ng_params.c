@@ -160,10 +160,18 @@ static int parse_tos(struct ng_request *req, const char *key,
 	return 0;
 }
 
-static int parse_int64(struct ng_request *req, const char *key,
-		       const struct bencode_item *v, size_t field)
+/* Seconds, up to a day. */
+static int parse_seconds(struct ng_request *req, const char *key,
+			 const struct bencode_item *v, size_t field)
 {
 	return value_int(req, key, v, 0, 86400, (int64_t *)((char *)req + field));
+}
+
+/* A count of items, such as list's limit. */
+static int parse_count(struct ng_request *req, const char *key,
+		       const struct bencode_item *v, size_t field)
+{
+	return value_int(req, key, v, 0, INT32_MAX, (int64_t *)((char *)req + field));
 }
 
 /* Calls @each for every string of the list @v. */
@@ -477,8 +485,8 @@ static const struct ng_key keys[] = {
 	{ "rtcp-mux", parse_rtcp_mux, 0, true },
 	{ "codec", parse_codec, 0, false },
 	{ "tos", parse_tos, 0, false },
-	{ "delete-delay", parse_int64, F(delete_delay), false },
-	{ "limit", parse_int64, F(limit), false },
+	{ "delete-delay", parse_seconds, F(delete_delay), false },
+	{ "limit", parse_count, F(limit), false },
 	{ "supports", parse_supports, 0, true },
 	{ "record-call", parse_record, 0, false },
 	/* Sent by Kamailio/OpenSIPS; informational for rtpgate. */
