@@ -176,7 +176,10 @@ def final_timeout(ctx):
 
 # --- 1,000 calls ------------------------------------------------------------
 
-WAVES, PER_WAVE = 5, 200    # 200 calls take 800 of the 1,000 media ports
+# All 1,000 calls at once: each takes two RTP/RTCP pairs (one per party), so
+# this instance gets its own range of 5,000 ports (later options win).
+WAVES, PER_WAVE = 1, 1000
+THOUSAND_ARGS = ["--port-min=44000", "--port-max=48999"]
 
 
 def fd_count(pid):
@@ -257,7 +260,7 @@ INSTANCES = [
     # (name, daemon options, cases)
     ("timeouts", TIMEOUT_ARGS, [("timeouts", timeouts)]),
     ("final-timeout", FINAL_ARGS, [("final-timeout", final_timeout)]),
-    ("1,000 calls", [], [("1,000 calls", thousand_calls)]),
+    ("1,000 calls", THOUSAND_ARGS, [("1,000 calls", thousand_calls)]),
 ]
 
 CASES = [("delete-delay", delete_delay)]

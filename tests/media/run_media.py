@@ -16,7 +16,7 @@ Several daemon instances run one after another, each with media ports
 25000-25999 and an NG port the kernel picks: one with the spec's default
 options for relaying, learning, rtcp-mux, counters, hostile datagrams and
 delete-delay; one each with short --timeout/--offer-timeout/
---silent-timeout and --final-timeout; one for 1,000 calls. Each is stopped
+--silent-timeout and --final-timeout; one for 1,000 calls at once (ports 44000-48999). Each is stopped
 by its PID; its shutdown (exit 0, no ASan/UBSan/LeakSanitizer report in its
 stderr, build/test-logs/media-*.log) is a test of its own.
 
