@@ -48,7 +48,7 @@ static void party_activity(const struct rg_monologue *ml, int64_t *last, bool *h
 	}
 }
 
-static enum call_end check(const struct rg_config *cfg, const struct rg_call *call,
+static enum call_end check(const struct rg_limits *cfg, const struct rg_call *call,
 			   int64_t now)
 {
 	int64_t since, last[2] = { 0, 0 }, newest, oldest;
@@ -104,7 +104,7 @@ void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 }
 
 struct sweep {
-	const struct rg_config *cfg;
+	const struct rg_limits *cfg;
 	int64_t now;
 	GPtrArray *due;		/* calls */
 	GArray *why;		/* enum call_end */
@@ -123,7 +123,7 @@ static void sweep_one(struct rg_call *call, void *arg)
 
 void rg_calls_check_timeouts(struct rg_ctx *ctx, int64_t now_us)
 {
-	struct sweep sw = { ctx->cfg, now_us, g_ptr_array_new(), g_array_new(FALSE, FALSE, sizeof(enum call_end)) };
+	struct sweep sw = { &ctx->limits, now_us, g_ptr_array_new(), g_array_new(FALSE, FALSE, sizeof(enum call_end)) };
 	enum call_end e;
 	guint i;
 

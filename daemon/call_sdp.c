@@ -424,7 +424,7 @@ static void set_party_options(struct ng_request *req, struct rg_monologue *ml)
 
 static bool over_session_limit(struct rg_ctx *ctx, struct ng_request *req)
 {
-	int max = ctx->cfg->max_sessions;
+	int max = ctx->limits.max_sessions;
 
 	if (max < 0 || rg_calls_count(ctx->calls) < (unsigned)max)
 		return false;

@@ -38,8 +38,28 @@ struct rg_stats {
 	struct rg_ng_counters ng[NG_CMD_COUNT];
 };
 
+/* What an operator may change at run time (CLI port); starts as the
+ * config says. Control thread only. */
+struct rg_limits {
+	int max_sessions;		/* -1: none */
+	int timeout, silent_timeout, final_timeout, offer_timeout;	/* s, 0: off */
+	int delete_delay;		/* s */
+};
+
+/* Copies the run-time adjustable values from @cfg. */
+static inline void rg_limits_from_config(struct rg_limits *l, const struct rg_config *cfg)
+{
+	l->max_sessions = cfg->max_sessions;
+	l->timeout = cfg->timeout;
+	l->silent_timeout = cfg->silent_timeout;
+	l->final_timeout = cfg->final_timeout;
+	l->offer_timeout = cfg->offer_timeout;
+	l->delete_delay = cfg->delete_delay;
+}
+
 struct rg_ctx {
 	const struct rg_config *cfg;
+	struct rg_limits limits;	/* starts from cfg, changed by the CLI */
 	GPtrArray *interfaces;		/* struct rg_interface *, first = default */
 	struct rg_calls *calls;
 	struct rg_media_engine *engine;	/* NULL: no forwarding (unit tests) */

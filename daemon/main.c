@@ -155,6 +155,7 @@ int main(int argc, char **argv)
 	if (cfg.config_file)
 		rg_info("config file: %s", cfg.config_file);
 	ctx.cfg = &cfg;
+	rg_limits_from_config(&ctx.limits, &cfg);
 	ctx.started_us = g_get_real_time();
 	rc = check_forwarding(&cfg);
 	if (rc)

@@ -58,7 +58,7 @@ int ng_cmd_delete(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 		rg_call_resume(call);
 		return ng_fail(req, "Out of memory");
 	}
-	delay = req->delete_delay >= 0 ? req->delete_delay : ctx->cfg->delete_delay;
+	delay = req->delete_delay >= 0 ? req->delete_delay : ctx->limits.delete_delay;
 	ctx->stats.deleted_sessions++;
 	rg_call_end(ctx, call, "delete", delay * 1000000);
 	return 0;

@@ -104,6 +104,7 @@ FX_API bool fx_init(struct fx *f, unsigned port_min, unsigned port_max)
 		g_free(err);
 		return false;
 	}
+	rg_limits_from_config(&f->ctx.limits, &f->cfg);
 	for (i = 0; f->cfg.interfaces[i]; i++) {
 		iface = rg_interface_create(f->cfg.interfaces[i], f->cfg.port_min,
 					    f->cfg.port_max, &err);

@@ -543,7 +543,7 @@ static void max_sessions_answers_load_limit_or_an_error_body(struct fx *f)
 	struct bencode_item *o;
 	const struct bencode_item *r;
 
-	f->cfg.max_sessions = 1;
+	f->ctx.limits.max_sessions = 1;
 	CHECK(is_ok(ask(f, offer_req(f, "m1", SDP_A))));
 	o = offer_req(f, "m2", SDP_A);
 	put_list(f, o, "supports", "load limit", NULL);
