@@ -554,7 +554,7 @@ static void max_sessions_answers_load_limit_or_an_error_body(struct fx *f)
 	CHECK(is_ok(ask(f, offer_req(f, "m1", SDP_A))));	/* a re-offer is no new session */
 	CHECK_INT(rg_calls_count(f->ctx.calls), 1);
 	CHECK_INT(used(f, IF_INTERNAL), 2);
-	f->cfg.max_sessions = 0;
+	f->ctx.limits.max_sessions = 0;
 	CHECK(is_error(ask(f, offer_req(f, "m3", SDP_A)), "Parallel session limit reached"));
 }
 FX_CASE(max_sessions_answers_load_limit_or_an_error)
@@ -639,7 +639,7 @@ static void delete_delay_keeps_the_ports_until_the_deadline_body(struct fx *f)
 	rg_calls_reap(f->ctx.calls, now + 5 * G_USEC_PER_SEC);
 	CHECK_INT(used(f, IF_INTERNAL), 0);
 	/* without the key, the configured delay applies */
-	f->cfg.delete_delay = 3;
+	f->ctx.limits.delete_delay = 3;
 	CHECK(call_up(f, "dl2", &p, &q));
 	CHECK(is_clean(ask(f, request(f, "delete", "call-id", "dl2", NULL))));
 	now = f->ctx.now_us;
