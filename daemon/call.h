@@ -44,6 +44,7 @@ struct rg_stream {
 	bool is_rtcp;			/* the RTCP port of the pair */
 	struct rg_media *media;		/* owner */
 	bool registered;		/* handed to the call's worker */
+	bool in_kernel;			/* forwarded by the kernel module */
 	struct sockaddr_storage peer;	/* from signalling; family 0 = unknown */
 	/* the packet path's: touched by the worker while registered, by the
 	 * control thread only while the call is paused (relay.h) */
