@@ -182,4 +182,5 @@ elif install_rtpengine; then
 else
 	echo "rtpengine: not run"
 fi
+RTP_BENCH_RTPENGINE=${BENCH_RTPENGINE:-1} tests/bench/rtp_bench.sh
 exit 0
