@@ -45,6 +45,7 @@ struct rg_stream {
 	struct rg_media *media;		/* owner */
 	bool registered;		/* handed to the call's worker */
 	bool in_kernel;			/* forwarded by the kernel module */
+	bool pending;			/* worker: to be read again (worker.c) */
 	struct sockaddr_storage peer;	/* from signalling; family 0 = unknown */
 	/* the packet path's: touched by the worker while registered, by the
 	 * control thread only while the call is paused (relay.h) */

@@ -39,6 +39,10 @@ struct rg_batch *rg_batch_create(void)
 	for (i = 0; i < BATCH; i++) {
 		b->iov[i].iov_base = b->buf[i];
 		b->iov[i].iov_len = PKT_MAX;
+		b->in[i].msg_hdr.msg_name = &b->src[i];
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->src[i]);
+		b->in[i].msg_hdr.msg_iov = &b->iov[i];
+		b->in[i].msg_hdr.msg_iovlen = 1;
 	}
 	return b;
 }
@@ -185,7 +189,7 @@ static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
 	}
 }
 
-void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
+bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		      uint64_t drops[RG_DROP_COUNT], int64_t now_us)
 {
 	const struct sockaddr_storage *dest;
@@ -196,17 +200,12 @@ void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 	size_t len;
 	bool rtcp;
 
-	for (i = 0; i < BATCH; i++) {
-		b->in[i].msg_hdr = (struct msghdr){
-			.msg_name = &b->src[i], .msg_namelen = sizeof(b->src[i]),
-			.msg_iov = &b->iov[i], .msg_iovlen = 1,
-		};
-	}
 	n = recvmmsg(st->fd, b->in, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
-		return;
+		return false;
 	for (i = 0; i < n; i++) {
 		len = b->in[i].msg_len;
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->src[i]);	/* for the next read */
 		bytes += len;
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			drops[RG_DROP_TOO_BIG]++;
@@ -245,6 +244,7 @@ void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 	count(&st->c.packets, (uint64_t)n);
 	count(&st->c.bytes, bytes);
 	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
+	return n == BATCH;	/* a full batch: more may be queued */
 }
 
 static void unregister(struct rg_media *m, void *arg)

@@ -56,8 +56,10 @@ struct rg_batch *rg_batch_create(void);
 void rg_batch_destroy(struct rg_batch *b);
 
 /* Reads up to one batch from @st's socket and forwards it. Worker thread
- * only, while @st is registered with it; drops are added to @drops. */
-void rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
+ * only, while @st is registered with it; drops are added to @drops.
+ * Returns true when the batch was full, so more may be queued: the socket
+ * is edge-triggered, and the worker must read it again. */
+bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		      uint64_t drops[RG_DROP_COUNT], int64_t now_us);
 
 /* Control thread: takes every socket of @call away from its worker and

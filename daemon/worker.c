@@ -22,6 +22,9 @@
 
 struct rg_worker {
 	unsigned index;
+	/* sockets whose last read filled a batch: edge-triggered epoll will
+	 * not report them again, so they are read again next round */
+	GPtrArray *pending, *pending_next;
 	GThread *thread;
 	int epfd;
 	int evfd;
@@ -50,12 +53,31 @@ static void wake(struct rg_worker *w)
 		rg_err("worker %u: eventfd: %s", w->index, strerror(errno));
 }
 
+/* Forgets pending streams the control thread took back: it cleared their
+ * `registered` before asking for the barrier, and may free them after. */
+static void drop_unregistered(struct rg_worker *w)
+{
+	struct rg_stream *st;
+	guint i = 0;
+
+	while (i < w->pending->len) {
+		st = w->pending->pdata[i];
+		if (st->registered) {
+			i++;
+			continue;
+		}
+		st->pending = false;
+		g_ptr_array_remove_index_fast(w->pending, i);
+	}
+}
+
 static void answer_barrier(struct rg_worker *w)
 {
 	uint64_t req = atomic_load_explicit(&w->barrier_req, memory_order_acquire);
 
 	if (req == atomic_load_explicit(&w->barrier_done, memory_order_relaxed))
 		return;
+	drop_unregistered(w);
 	g_mutex_lock(&w->lock);
 	atomic_store_explicit(&w->barrier_done, req, memory_order_release);
 	g_cond_broadcast(&w->cond);
@@ -73,6 +95,34 @@ static void add_drops(struct rg_worker *w, const uint64_t drops[RG_DROP_COUNT])
 				memory_order_relaxed);
 }
 
+static void receive(struct rg_worker *w, struct rg_stream *st, uint64_t *drops,
+		    int64_t now)
+{
+	if (rg_relay_receive(w->batch, st, drops, now) && !st->pending) {
+		st->pending = true;
+		g_ptr_array_add(w->pending_next, st);
+	}
+}
+
+/* Reads again the sockets whose last read filled a batch (after this
+ * round's events, so every stream gets one batch per round), then makes
+ * what this round found full the next round's list. */
+static void receive_pending(struct rg_worker *w, uint64_t *drops, int64_t now)
+{
+	GPtrArray *todo = w->pending;
+	struct rg_stream *st;
+	guint i;
+
+	for (i = 0; i < todo->len; i++) {
+		st = todo->pdata[i];
+		st->pending = false;
+		receive(w, st, drops, now);	/* may queue it in pending_next */
+	}
+	g_ptr_array_set_size(todo, 0);
+	w->pending = w->pending_next;
+	w->pending_next = todo;
+}
+
 static gpointer worker_main(gpointer data)
 {
 	struct rg_worker *w = data;
@@ -83,7 +133,7 @@ static gpointer worker_main(gpointer data)
 	int n, i;
 
 	while (!atomic_load(&w->stop)) {
-		n = epoll_wait(w->epfd, ev, EVENTS_PER_WAIT, -1);
+		n = epoll_wait(w->epfd, ev, EVENTS_PER_WAIT, w->pending->len ? 0 : -1);
 		if (n < 0 && errno != EINTR) {
 			rg_err("worker %u: epoll_wait: %s", w->index, strerror(errno));
 			break;
@@ -96,8 +146,9 @@ static gpointer worker_main(gpointer data)
 					rg_err("worker %u: eventfd read: %s", w->index, strerror(errno));
 				continue;
 			}
-			rg_relay_receive(w->batch, ev[i].data.ptr, drops, now);
+			receive(w, ev[i].data.ptr, drops, now);
 		}
+		receive_pending(w, drops, now);
 		add_drops(w, drops);
 		answer_barrier(w);
 	}
@@ -120,6 +171,8 @@ static int worker_init(struct rg_worker *w, unsigned index)
 		return -errno;
 	}
 	w->batch = rg_batch_create();
+	w->pending = g_ptr_array_new();
+	w->pending_next = g_ptr_array_new();
 	snprintf(name, sizeof(name), "rg-media-%u", index);
 	w->thread = g_thread_new(name, worker_main, w);
 	return 0;
@@ -137,6 +190,10 @@ static void worker_fini(struct rg_worker *w)
 	if (w->evfd >= 0)
 		close(w->evfd);
 	rg_batch_destroy(w->batch);
+	if (w->pending)
+		g_ptr_array_free(w->pending, TRUE);
+	if (w->pending_next)
+		g_ptr_array_free(w->pending_next, TRUE);
 	g_mutex_clear(&w->lock);
 	g_cond_clear(&w->cond);
 }
@@ -192,7 +249,9 @@ void rg_media_engine_drops(struct rg_media_engine *e, uint64_t out[RG_DROP_COUNT
 
 int rg_worker_add(struct rg_worker *w, struct rg_stream *st)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = st };
+	/* edge-triggered: a read that returns less than a batch has emptied
+	 * the socket, so a level-triggered re-poll would only cost time */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.ptr = st };
 
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, st->fd, &ev) < 0)
 		return -errno;
