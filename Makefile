@@ -50,7 +50,7 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps run test check unit fuzz fuzz-build bench clean
+.PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
 all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN)
 
@@ -70,6 +70,12 @@ test: deps
 check: all
 	$(MAKE) --no-print-directory SANITIZE=1 all
 	tests/run.sh
+
+# The kernel suite alone: Debian's kernel under QEMU (tests/kernel/).
+test-kernel:
+	RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null
+	$(MAKE) --no-print-directory SANITIZE=0 build/rtpgated
+	tests/kernel/run.sh
 
 unit: $(UNIT_BIN) $(DTEST_BIN)
 	@for t in $^; do $$t || exit 1; done

@@ -9,9 +9,12 @@ set -eu
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev"
 # Tests: Python 3 for the NG and end-to-end runners, real SIP peers.
 TEST_PKGS="python3 kamailio sip-tester netcat-openbsd procps iproute2"
+# Kernel tests (tests/kernel/): big, so only with RTPGATE_KERNEL_TESTS=1.
+KERNEL_PKGS="qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 kmod"
 
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
+[ "${RTPGATE_KERNEL_TESTS:-0}" = 1 ] || KERNEL_PKGS=""
+for p in $BUILD_PKGS $TEST_PKGS $KERNEL_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "installed" ] || missing="$missing $p"
 done

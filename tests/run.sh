@@ -30,6 +30,9 @@ SUITES=(
 [ -f tests/e2e/run_kamailio_sipp.py ] && SUITES+=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
 )
+[ -f tests/kernel/run.sh ] && SUITES+=(
+	"kernel (qemu)|RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null && tests/kernel/run.sh"
+)
 [ -f tests/fuzz/run.sh ] && SUITES+=(
 	"fuzz (short)|make --no-print-directory fuzz-build >/dev/null && tests/fuzz/run.sh ${FUZZ_SHORT_SECONDS:-10}"
 )
