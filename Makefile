@@ -48,11 +48,12 @@ DTEST_SRC := $(wildcard tests/daemon/test_*.c)
 DTEST_BIN := $(DTEST_SRC:tests/daemon/%.c=$(BUILD)/tests/daemon/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
+UTIL_BIN := $(BUILD)/rtpgate-ctl $(BUILD)/rtpgate-ng
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
-all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN)
+all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN)
 
 deps:
 	scripts/install-deps.sh
@@ -112,6 +113,14 @@ $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) -lm
+
+# The operator tools (utils/rtpgate-*.c): lib only, no glib.
+$(BUILD)/utils/%.o: utils/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/rtpgate-%: $(BUILD)/utils/rtpgate-%.o $(BUILD)/utils/tool_net.o $(BUILD)/librtpgate.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
 # libFuzzer targets: the library is built again with coverage
 # instrumentation in build-fuzz/.

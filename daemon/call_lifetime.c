@@ -94,6 +94,9 @@ void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 
 	rg_call_foreach_media(call, add_totals, &t);
 	ctx->stats.ended_sessions++;
+	ctx->stats.ended_packets += t.packets;
+	ctx->stats.ended_bytes += t.bytes;
+	ctx->stats.ended_errors += t.errors;
 	ctx->stats.duration_us_total += (uint64_t)(ctx->now_us - call->created_us);
 	rg_log_call(LOG_INFO, call->id,
 		    "call ended by %s after %lld s: %llu packets, %llu bytes, %llu errors",

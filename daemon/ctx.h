@@ -27,8 +27,10 @@ struct rg_stats {
 	uint64_t managed_sessions;	/* calls created since start */
 	uint64_t rejected_offers;	/* offers answered with an error */
 	uint64_t deleted_sessions;	/* calls ended by delete */
+	uint64_t forced_terminated_sessions;	/* ended by the CLI's terminate */
 	uint64_t duration_us_total;	/* summed length of ended calls */
 	uint64_t ended_sessions;
+	uint64_t ended_packets, ended_bytes, ended_errors;	/* relayed by ended calls */
 	uint64_t timeout_sessions;	/* no media for --timeout */
 	uint64_t silent_timeout_sessions;	/* on hold, for --silent-timeout */
 	uint64_t final_timeout_sessions;	/* longer than --final-timeout */

@@ -16,6 +16,7 @@
 
 #include "call.h"
 #include "call_lifetime.h"
+#include "cli.h"
 #include "config.h"
 #include "ctx.h"
 #include "interface.h"
@@ -80,9 +81,6 @@ static int check_forwarding(const struct rg_config *cfg)
 	}
 	if (cfg->table >= 0)
 		rg_info("kernel forwarding is not available in this build: media is relayed in userspace");
-	if (cfg->listen_cli)
-		rg_warn("option --listen-cli: the CLI port is not implemented yet; not listening on %s",
-			cfg->listen_cli);
 	return 0;
 }
 
@@ -102,6 +100,7 @@ static int write_pidfile(const char *path)
 static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 {
 	struct rg_ng_server *ng;
+	struct rg_cli_server *cli;
 	GMainLoop *loop;
 	char *err = NULL;
 	int rc = 0;
@@ -113,15 +112,18 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 		g_free(err);
 		return -EINVAL;
 	}
+	rc = rg_cli_server_create(ctx, cfg->listen_cli, &cli);
+	if (rc)
+		goto out_ng;
 	if (!cfg->foreground && daemon(0, 0) < 0) {
 		rg_err("daemon: %s", strerror(errno));
 		rc = -errno;
-		goto out_ng;
+		goto out_cli;
 	}
 	if (cfg->pidfile) {
 		rc = write_pidfile(cfg->pidfile);
 		if (rc)
-			goto out_ng;
+			goto out_cli;
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
@@ -132,6 +134,8 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 	g_main_loop_unref(loop);
 	if (cfg->pidfile)
 		unlink(cfg->pidfile);
+out_cli:
+	rg_cli_server_destroy(cli);
 out_ng:
 	rg_ng_server_destroy(ng);
 	return rc;

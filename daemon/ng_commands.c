@@ -142,9 +142,8 @@ static void add_drops(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_ite
 		bencode_dict_add_int(a, d, rg_drop_names[i], (int64_t)drops[i]);
 }
 
-int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+int ng_statistics_add(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *reply)
 {
-	struct rg_arena *a = req->arena;
 	const struct rg_stats *s = &ctx->stats;
 	struct bencode_item *stats, *cur, *tot;
 	unsigned n = rg_calls_count(ctx->calls);
@@ -153,7 +152,7 @@ int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode
 	cur = stats ? bencode_dict_add_dict(a, stats, "currentstatistics") : NULL;
 	tot = stats ? bencode_dict_add_dict(a, stats, "totalstatistics") : NULL;
 	if (!cur || !tot)
-		return ng_fail(req, "Out of memory");
+		return -ENOMEM;
 	bencode_dict_add_int(a, cur, "sessionsown", n);
 	bencode_dict_add_int(a, cur, "sessionsforeign", 0);
 	bencode_dict_add_int(a, cur, "sessionstotal", n);
@@ -161,6 +160,7 @@ int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode
 	bencode_dict_add_int(a, tot, "managedsessions", (int64_t)s->managed_sessions);
 	bencode_dict_add_int(a, tot, "rejectedsessions", (int64_t)s->rejected_offers);
 	bencode_dict_add_int(a, tot, "regularterminatedsessions", (int64_t)s->deleted_sessions);
+	bencode_dict_add_int(a, tot, "forcedterminatedsessions", (int64_t)s->forced_terminated_sessions);
 	bencode_dict_add_int(a, tot, "timeoutsessions", (int64_t)s->timeout_sessions);
 	bencode_dict_add_int(a, tot, "silenttimeoutsessions", (int64_t)s->silent_timeout_sessions);
 	bencode_dict_add_int(a, tot, "finaltimeoutsessions", (int64_t)s->final_timeout_sessions);
@@ -170,4 +170,9 @@ int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode
 		(int64_t)(s->duration_us_total / s->ended_sessions / 1000000) : 0);
 	add_control(a, stats, s);
 	return 0;
+}
+
+int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply)
+{
+	return ng_statistics_add(ctx, req->arena, reply) ? ng_fail(req, "Out of memory") : 0;
 }

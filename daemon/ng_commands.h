@@ -20,4 +20,10 @@ int ng_cmd_query(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 int ng_cmd_list(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply);
 int ng_cmd_statistics(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item *reply);
 
+/* Adds {"statistics": {currentstatistics, totalstatistics,
+ * controlstatistics}} to @reply from @ctx's counters, as the NG statistics
+ * command replies (the CLI's `list jsonstats` shows the same). Uses
+ * ctx->now_us for the uptime. 0, or -ENOMEM when @arena is exhausted. */
+int ng_statistics_add(struct rg_ctx *ctx, struct rg_arena *arena, struct bencode_item *reply);
+
 #endif

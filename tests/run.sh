@@ -27,6 +27,10 @@ SUITES=(
 	"media|$PY tests/media/run_media.py --daemon build/rtpgated"
 	"media (asan+ubsan)|$PY tests/media/run_media.py --daemon build-san/rtpgated"
 )
+[ -f tests/cli/run_cli.py ] && SUITES+=(
+	"cli|$PY tests/cli/run_cli.py --daemon build/rtpgated"
+	"cli (asan+ubsan)|$PY tests/cli/run_cli.py --daemon build-san/rtpgated"
+)
 [ -f tests/e2e/run_kamailio_sipp.py ] && SUITES+=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
 )
