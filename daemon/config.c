@@ -32,6 +32,7 @@ static void set_defaults(struct rg_config *cfg)
 	cfg->offer_timeout = 3600;
 	cfg->delete_delay = 30;
 	cfg->max_sessions = -1;
+	cfg->log_rate_limit = 100;
 	cfg->num_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (cfg->num_threads < 1)
 		cfg->num_threads = 1;
@@ -44,7 +45,7 @@ static GOptionEntry *option_table(struct rg_config *c, char **config_file)
 	GOptionEntry e[] = {
 		{ "interface", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &c->interfaces, "Media interface NAME/ADDR[!ADVERTISED] (repeat for several)", "SPEC" },
 		{ "listen-ng", 'n', 0, G_OPTION_ARG_STRING, &c->listen_ng, "UDP address for the NG protocol", "[ADDR:]PORT" },
-		{ "listen-cli", 'c', 0, G_OPTION_ARG_STRING, &c->listen_cli, "TCP address for the CLI port (not built yet)", "[ADDR:]PORT" },
+		{ "listen-cli", 'c', 0, G_OPTION_ARG_STRING, &c->listen_cli, "TCP address for the CLI port (default 127.0.0.1:9900, none: off)", "[ADDR:]PORT" },
 		{ "port-min", 'm', 0, G_OPTION_ARG_INT, &c->port_min, "Lowest media port", "INT" },
 		{ "port-max", 'M', 0, G_OPTION_ARG_INT, &c->port_max, "Highest media port", "INT" },
 		{ "table", 't', 0, G_OPTION_ARG_INT, &c->table, "Kernel forwarding table (-1: userspace only)", "INT" },
@@ -60,6 +61,11 @@ static GOptionEntry *option_table(struct rg_config *c, char **config_file)
 		{ "delete-delay", 'd', 0, G_OPTION_ARG_INT, &c->delete_delay, "Seconds ports stay reserved after delete", "SECS" },
 		{ "num-threads", 'N', 0, G_OPTION_ARG_INT, &c->num_threads, "Media worker threads", "INT" },
 		{ "max-sessions", 0, 0, G_OPTION_ARG_INT, &c->max_sessions, "Maximum concurrent calls (-1: no limit)", "INT" },
+		{ "max-load", 0, 0, G_OPTION_ARG_DOUBLE, &c->max_load, "Refuse new calls while the 1-minute load average is above (0: off)", "N" },
+		{ "max-cpu", 0, 0, G_OPTION_ARG_DOUBLE, &c->max_cpu, "Refuse new calls while rtpgated uses more CPU, in percent of one core (0: off)", "PERCENT" },
+		{ "max-bandwidth", 0, 0, G_OPTION_ARG_INT64, &c->max_bandwidth, "Refuse new calls while relaying more bytes per second (0: off)", "BYTES" },
+		{ "log-rate-limit", 0, 0, G_OPTION_ARG_INT, &c->log_rate_limit, "Log lines per second from one place in the code, below error level (0: no limit)", "N" },
+		{ "listen-http", 0, 0, G_OPTION_ARG_STRING, &c->listen_http, "TCP address for Prometheus metrics at /metrics (default: off)", "[ADDR:]PORT" },
 		{ "config-file", 0, 0, G_OPTION_ARG_FILENAME, config_file, "Config file, or 'none'", "FILE" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
@@ -168,6 +174,32 @@ static int check_range(const char *name, int v, int lo, int hi, char **err)
 	return -EINVAL;
 }
 
+/* The load limits: non-negative (0 is off), and NaN is no number. */
+static int check_limits(const struct rg_config *cfg, char **err)
+{
+	const char *bad = !(cfg->max_load >= 0 && cfg->max_load <= 1e6) ? "max-load" :
+		!(cfg->max_cpu >= 0 && cfg->max_cpu <= 1e6) ? "max-cpu" :
+		cfg->max_bandwidth < 0 ? "max-bandwidth" : NULL;
+
+	if (!bad)
+		return 0;
+	*err = g_strdup_printf("option --%s: must be 0 (off) or a positive number", bad);
+	return -EINVAL;
+}
+
+static int check_endpoint(const char *name, const char *spec, struct sockaddr_storage *addr,
+			  socklen_t *len, char **err)
+{
+	char *inner;
+
+	if (!rg_parse_endpoint(spec, "127.0.0.1", addr, len, err))
+		return 0;
+	inner = *err;
+	*err = g_strdup_printf("option --%s: %s", name, inner);
+	g_free(inner);
+	return -EINVAL;
+}
+
 static int validate(struct rg_config *cfg, char **err)
 {
 	int rc = 0;
@@ -183,6 +215,8 @@ static int validate(struct rg_config *cfg, char **err)
 	rc = rc ?: check_range("num-threads", cfg->num_threads, 1, 256, err);
 	rc = rc ?: check_range("max-sessions", cfg->max_sessions, -1, 10000000, err);
 	rc = rc ?: check_range("table", cfg->table, -1, 255, err);
+	rc = rc ?: check_range("log-rate-limit", cfg->log_rate_limit, 0, 1000000, err);
+	rc = rc ?: check_limits(cfg, err);
 	if (rc)
 		return rc;
 	if (cfg->port_max < cfg->port_min + 1) {
@@ -194,13 +228,11 @@ static int validate(struct rg_config *cfg, char **err)
 		*err = g_strdup("option --interface: at least one media interface is needed (e.g. --interface=lo/127.0.0.1)");
 		return -EINVAL;
 	}
-	if (rg_parse_endpoint(cfg->listen_ng, "127.0.0.1", &cfg->ng_addr, &cfg->ng_addr_len, err)) {
-		char *inner = *err;
-
-		*err = g_strdup_printf("option --listen-ng: %s", inner);
-		g_free(inner);
+	if (check_endpoint("listen-ng", cfg->listen_ng, &cfg->ng_addr, &cfg->ng_addr_len, err))
 		return -EINVAL;
-	}
+	if (cfg->listen_http &&
+	    check_endpoint("listen-http", cfg->listen_http, &cfg->http_addr, &cfg->http_addr_len, err))
+		return -EINVAL;
 	return 0;
 }
 
@@ -253,6 +285,7 @@ void rg_config_free(struct rg_config *cfg)
 	g_strfreev(cfg->interfaces);
 	g_free(cfg->listen_ng);
 	g_free(cfg->listen_cli);
+	g_free(cfg->listen_http);
 	g_free(cfg->pidfile);
 	g_free(cfg->config_file);
 	memset(cfg, 0, sizeof(*cfg));

@@ -19,7 +19,7 @@ struct rg_config {
 	char *listen_ng;
 	struct sockaddr_storage ng_addr;
 	socklen_t ng_addr_len;
-	char *listen_cli;		/* accepted; the CLI port is not built yet */
+	char *listen_cli;		/* NULL: 127.0.0.1:9900; "none": off */
 	int port_min, port_max;
 	int table;			/* -1: never use the kernel */
 	gboolean no_fallback;
@@ -34,6 +34,13 @@ struct rg_config {
 	int delete_delay;
 	int num_threads;
 	int max_sessions;		/* -1 = no limit */
+	double max_load;		/* 1-minute load average; 0 = off */
+	double max_cpu;			/* percent of one core; 0 = off */
+	gint64 max_bandwidth;		/* bytes relayed per second; 0 = off */
+	int log_rate_limit;		/* lines per second per call site; 0 = off */
+	char *listen_http;		/* metrics; NULL = off */
+	struct sockaddr_storage http_addr;
+	socklen_t http_addr_len;
 	char *config_file;		/* the file read, or NULL */
 };
 
