@@ -36,6 +36,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 # Evaluated only when a recipe needs them, so `make deps` can run first.
 GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0)
 GLIB_LIBS = $(shell pkg-config --libs glib-2.0)
+# HTTP for the Prometheus metrics (daemon/metrics.c)
+HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -97,7 +99,7 @@ $(BUILD)/librtpgate.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rtpgated: $(DAEMON_OBJ) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) -lm
 
 # tests/unit/ tests lib/ only. tests/daemon/test_X.c names the daemon
 # modules it links in a line "/* needs: ports interface */".

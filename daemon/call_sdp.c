@@ -422,11 +422,12 @@ static void set_party_options(struct ng_request *req, struct rg_monologue *ml)
 		ml->port_latching = true;
 }
 
+/* max-sessions, or a load limit refusing new calls (ratelimit.h) */
 static bool over_session_limit(struct rg_ctx *ctx, struct ng_request *req)
 {
 	int max = ctx->limits.max_sessions;
 
-	if (max < 0 || rg_calls_count(ctx->calls) < (unsigned)max)
+	if ((max < 0 || rg_calls_count(ctx->calls) < (unsigned)max) && !ctx->load.refusing)
 		return false;
 	if (req->supports_load_limit)
 		req->load_limit = true;

@@ -13,15 +13,43 @@
 
 #include "config.h"
 #include "ng.h"
+#include "ratelimit.h"
 
 struct rg_calls;
+struct rg_kernel;
 struct rg_media_engine;
+
+#define RG_NG_BUCKETS 13	/* handling-time histogram: bounds, then +Inf */
 
 struct rg_ng_counters {
 	uint64_t count;
 	uint64_t errors;
 	uint64_t total_us;	/* time spent handling, for the average */
+	uint64_t buckets[RG_NG_BUCKETS + 1];	/* handlers run, by time taken */
 };
+
+/* The upper bound of histogram bucket @i in microseconds (UINT64_MAX for
+ * the last, +Inf). */
+static inline uint64_t rg_ng_bucket_us(unsigned i)
+{
+	static const uint32_t bound[RG_NG_BUCKETS] = {
+		100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000,
+		100000, 250000, 500000, 1000000,
+	};
+
+	return i < RG_NG_BUCKETS ? bound[i] : UINT64_MAX;
+}
+
+/* Records one handler run of @us microseconds. */
+static inline void rg_ng_observe(struct rg_ng_counters *c, uint64_t us)
+{
+	unsigned i = 0;
+
+	while (i < RG_NG_BUCKETS && us > rg_ng_bucket_us(i))
+		i++;
+	c->buckets[i]++;
+	c->total_us += us;
+}
 
 struct rg_stats {
 	uint64_t managed_sessions;	/* calls created since start */
@@ -46,6 +74,8 @@ struct rg_limits {
 	int max_sessions;		/* -1: none */
 	int timeout, silent_timeout, final_timeout, offer_timeout;	/* s, 0: off */
 	int delete_delay;		/* s */
+	double max_load, max_cpu;	/* refuse new calls above; 0: off */
+	int64_t max_bandwidth;		/* bytes/s relayed; 0: off */
 };
 
 /* Copies the run-time adjustable values from @cfg. */
@@ -57,6 +87,9 @@ static inline void rg_limits_from_config(struct rg_limits *l, const struct rg_co
 	l->final_timeout = cfg->final_timeout;
 	l->offer_timeout = cfg->offer_timeout;
 	l->delete_delay = cfg->delete_delay;
+	l->max_load = cfg->max_load;
+	l->max_cpu = cfg->max_cpu;
+	l->max_bandwidth = cfg->max_bandwidth;
 }
 
 struct rg_ctx {
@@ -65,7 +98,9 @@ struct rg_ctx {
 	GPtrArray *interfaces;		/* struct rg_interface *, first = default */
 	struct rg_calls *calls;
 	struct rg_media_engine *engine;	/* NULL: no forwarding (unit tests) */
+	struct rg_kernel *kernel;	/* NULL: userspace forwarding only */
 	struct rg_stats stats;
+	struct rg_load load;		/* offer refusal by load (ratelimit.h) */
 	int64_t started_us;		/* wall clock at start */
 	int64_t now_us;			/* wall clock at the start of this request */
 };

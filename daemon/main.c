@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "interface.h"
 #include "log.h"
+#include "metrics.h"
 #include "ng_server.h"
 #include "worker.h"
 
@@ -41,6 +42,7 @@ static gboolean on_reap(gpointer data)
 
 	rg_calls_check_timeouts(ctx, now);
 	rg_calls_reap(ctx->calls, now);
+	rg_ratelimit_tick(ctx);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -101,6 +103,7 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 {
 	struct rg_ng_server *ng;
 	struct rg_cli_server *cli;
+	struct rg_metrics_server *http;
 	GMainLoop *loop;
 	char *err = NULL;
 	int rc = 0;
@@ -115,15 +118,18 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 	rc = rg_cli_server_create(ctx, cfg->listen_cli, &cli);
 	if (rc)
 		goto out_ng;
+	rc = rg_metrics_server_create(ctx, &http);
+	if (rc)
+		goto out_cli;
 	if (!cfg->foreground && daemon(0, 0) < 0) {
 		rg_err("daemon: %s", strerror(errno));
 		rc = -errno;
-		goto out_cli;
+		goto out_http;
 	}
 	if (cfg->pidfile) {
 		rc = write_pidfile(cfg->pidfile);
 		if (rc)
-			goto out_cli;
+			goto out_http;
 	}
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
@@ -134,6 +140,8 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 	g_main_loop_unref(loop);
 	if (cfg->pidfile)
 		unlink(cfg->pidfile);
+out_http:
+	rg_metrics_server_destroy(http);
 out_cli:
 	rg_cli_server_destroy(cli);
 out_ng:
@@ -156,6 +164,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rg_log_init(cfg.log_stderr, cfg.log_level);
+	rg_log_set_rate_limit(cfg.log_rate_limit);
 	if (cfg.config_file)
 		rg_info("config file: %s", cfg.config_file);
 	ctx.cfg = &cfg;

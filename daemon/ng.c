@@ -145,7 +145,7 @@ static int run(struct rg_ctx *ctx, struct ng_request *req, const char *buf,
 		t0 = g_get_monotonic_time();
 		ctx->now_us = g_get_real_time();
 		rc = def->handler(ctx, req, reply);
-		counters->total_us += (uint64_t)(g_get_monotonic_time() - t0);
+		rg_ng_observe(counters, (uint64_t)(g_get_monotonic_time() - t0));
 	}
 	if (rc) {
 		counters->errors++;

@@ -31,6 +31,10 @@ SUITES=(
 	"cli|$PY tests/cli/run_cli.py --daemon build/rtpgated"
 	"cli (asan+ubsan)|$PY tests/cli/run_cli.py --daemon build-san/rtpgated"
 )
+[ -f tests/metrics/run_metrics.py ] && SUITES+=(
+	"metrics|$PY tests/metrics/run_metrics.py --daemon build/rtpgated"
+	"metrics (asan+ubsan)|$PY tests/metrics/run_metrics.py --daemon build-san/rtpgated"
+)
 [ -f tests/e2e/run_kamailio_sipp.py ] && SUITES+=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
 )
