@@ -36,6 +36,8 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 # Evaluated only when a recipe needs them, so `make deps` can run first.
 GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0)
 GLIB_LIBS = $(shell pkg-config --libs glib-2.0)
+# libcrypto: HMAC and MD5 for STUN (lib/stun.c)
+CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
 # HTTP for the Prometheus metrics (daemon/metrics.c)
 HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
 
@@ -99,13 +101,13 @@ $(BUILD)/librtpgate.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rtpgated: $(DAEMON_OBJ) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(CRYPTO_LIBS) -lm
 
 # tests/unit/ tests lib/ only. tests/daemon/test_X.c names the daemon
 # modules it links in a line "/* needs: ports interface */".
 $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/test.o \
 		$(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CRYPTO_LIBS) -lm
 
 .SECONDEXPANSION:
 needs = $(patsubst %,$(BUILD)/daemon/%.o,$(shell sed -n 's|^/\* needs: \(.*\) \*/$$|\1|p' $(1)))
@@ -114,7 +116,7 @@ $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) -lm
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) -lm
 
 # The operator tools (utils/rtpgate-*.c): lib only, no glib.
 $(BUILD)/utils/%.o: utils/%.c
@@ -133,7 +135,7 @@ fuzz-build:
 
 build-fuzz/fuzz/%: tests/fuzz/%.c $(BUILD)/librtpgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(CRYPTO_LIBS)
 
 fuzz: deps fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
