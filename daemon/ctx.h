@@ -18,6 +18,7 @@
 struct rg_calls;
 struct rg_kernel;
 struct rg_media_engine;
+struct rg_nft_rules;
 
 #define RG_NG_BUCKETS 13	/* handling-time histogram: bounds, then +Inf */
 
@@ -99,6 +100,7 @@ struct rg_ctx {
 	struct rg_calls *calls;
 	struct rg_media_engine *engine;	/* NULL: no forwarding (unit tests) */
 	struct rg_kernel *kernel;	/* NULL: userspace forwarding only */
+	struct rg_nft_rules *nft_rules;	/* steer relay ports to the kernel */
 	struct rg_stats stats;
 	struct rg_load load;		/* offer refusal by load (ratelimit.h) */
 	int64_t started_us;		/* wall clock at start */

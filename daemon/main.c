@@ -1,9 +1,9 @@
 /* main.c - rtpgated: start-up, the control loop, shutdown.
  *
  * Start-up order (unwound in reverse on failure): config, logging,
- * interfaces with their port pools, the call registry, the NG socket,
- * daemonizing and the pidfile, then the glib main loop until SIGTERM or
- * SIGINT.
+ * interfaces with their port pools, kernel forwarding, the call registry,
+ * the NG socket, daemonizing and the pidfile, then the glib main loop until
+ * SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <glib.h>
@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "interface.h"
+#include "kernel_setup.h"
 #include "log.h"
 #include "metrics.h"
 #include "ng_server.h"
@@ -71,18 +72,6 @@ static int create_interfaces(struct rg_ctx *ctx, const struct rg_config *cfg)
 			cfg->port_min, cfg->port_max);
 		g_ptr_array_add(ctx->interfaces, iface);
 	}
-	return 0;
-}
-
-/* Kernel forwarding arrives with the kernel module; say so plainly. */
-static int check_forwarding(const struct rg_config *cfg)
-{
-	if (cfg->no_fallback) {
-		rg_err("option --no-fallback: the kernel forwarding module is not available in this build");
-		return -ENOTSUP;
-	}
-	if (cfg->table >= 0)
-		rg_info("kernel forwarding is not available in this build: media is relayed in userspace");
 	return 0;
 }
 
@@ -170,25 +159,26 @@ int main(int argc, char **argv)
 	ctx.cfg = &cfg;
 	rg_limits_from_config(&ctx.limits, &cfg);
 	ctx.started_us = g_get_real_time();
-	rc = check_forwarding(&cfg);
-	if (rc)
-		goto out_cfg;
 	rc = create_interfaces(&ctx, &cfg);
+	if (rc)
+		goto out_ifaces;
+	rc = rg_kernel_setup(&ctx, &cfg);
 	if (rc)
 		goto out_ifaces;
 	ctx.engine = rg_media_engine_create((unsigned)cfg.num_threads);
 	if (!ctx.engine) {
 		rc = -ENOMEM;
-		goto out_ifaces;
+		goto out_kernel;
 	}
 	rg_info("media: %d userspace worker thread(s)", cfg.num_threads);
 	ctx.calls = rg_calls_create();
 	rc = run(&ctx, &cfg);
 	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */
 	rg_media_engine_destroy(ctx.engine);
+out_kernel:
+	rg_kernel_teardown(&ctx);
 out_ifaces:
 	g_ptr_array_free(ctx.interfaces, TRUE);
-out_cfg:
 	rg_config_free(&cfg);
 	return rc ? 1 : 0;
 }
