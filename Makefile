@@ -36,6 +36,9 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 # Evaluated only when a recipe needs them, so `make deps` can run first.
 GLIB_CFLAGS = $(shell pkg-config --cflags glib-2.0)
 GLIB_LIBS = $(shell pkg-config --libs glib-2.0)
+# libsrtp2: SRTP in userspace (daemon/srtp.c only)
+SRTP_CFLAGS = $(shell pkg-config --cflags libsrtp2)
+SRTP_LIBS = $(shell pkg-config --libs libsrtp2)
 # netlink and nftables: the kernel fast path (daemon/kernel.c, nft_rules.c)
 NL_LIBS = $(shell pkg-config --libs libmnl libnftnl)
 # libcrypto: HMAC and MD5 for STUN (lib/stun.c)
@@ -93,7 +96,7 @@ $(BUILD)/lib/%.o: lib/%.c
 
 $(BUILD)/daemon/%.o: daemon/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(GLIB_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(GLIB_CFLAGS) $(SRTP_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -103,7 +106,7 @@ $(BUILD)/librtpgate.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rtpgated: $(DAEMON_OBJ) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(CRYPTO_LIBS) $(NL_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(CRYPTO_LIBS) $(NL_LIBS) $(SRTP_LIBS) -lm
 
 # tests/unit/ tests lib/ only. tests/daemon/test_X.c names the daemon
 # modules it links in a line "/* needs: ports interface */".
@@ -115,7 +118,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/tes
 needs = $(patsubst %,$(BUILD)/daemon/%.o,$(shell sed -n 's|^/\* needs: \(.*\) \*/$$|\1|p' $(1)))
 $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit/test.o \
 		$$(call needs,tests/daemon/test_$$*.c) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(CRYPTO_LIBS) -lm
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) -lm

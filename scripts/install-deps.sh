@@ -6,7 +6,7 @@
 set -eu
 
 # Build: compiler, pkg-config, the libraries the code links against.
-BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev libmicrohttpd-dev libssl-dev libmnl-dev libnftnl-dev"
+BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev libmicrohttpd-dev libssl-dev libmnl-dev libnftnl-dev libsrtp2-dev"
 # Tests: Python 3 for the NG and end-to-end runners, real SIP peers.
 TEST_PKGS="python3 kamailio sip-tester netcat-openbsd procps iproute2 nftables"
 # Kernel tests (tests/kernel/): big, so only with RTPGATE_KERNEL_TESTS=1.
