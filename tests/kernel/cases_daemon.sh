@@ -51,16 +51,19 @@ rgd_refused() {
 	[ "$rc" = 1 ] || { echo "exit $rc, not 1:"; cat "$log"; return 1; }
 }
 
-# rgd_wait_log TEXT : waits up to 10 s for TEXT in the daemon's log.
+# rgd_wait_log TEXT : waits up to 10 s for TEXT in the daemon's log; gives
+# up early when the daemon has exited. (Counting seconds, not rounds: under
+# TCG every grep is slow.)
 rgd_wait_log() {
-	local i
-	for i in $(seq 100); do
-		grep -qF -- "$1" "$RGD_LOG" && return 0
+	local end=$((SECONDS + 10))
+	while ! grep -qF -- "$1" "$RGD_LOG"; do
+		if [ "$SECONDS" -ge "$end" ] || ! kill -0 "$RGD_PID" 2>/dev/null; then
+			echo "no '$1' in the log (daemon gone or 10 s passed):"
+			tail -n 20 "$RGD_LOG"
+			return 1
+		fi
 		sleep 0.1
 	done
-	echo "no '$1' in the log within 10 s:"
-	tail -n 20 "$RGD_LOG"
-	return 1
 }
 
 # SIGTERM, with netns.sh's daemon_stop: it must exit 0 within 5 s.
@@ -72,7 +75,7 @@ rgd_stop() {
 
 rgd_kill() {
 	[ -n "$RGD_PID" ] || return 1
-	kill -KILL "$RGD_PID"
+	kill -KILL "$RGD_PID" 2>/dev/null
 	wait "$RGD_PID"
 	RGD_PID=""
 }
