@@ -224,6 +224,30 @@ int rg_media_take_ports(struct rg_media *m)
 	return 0;
 }
 
+uint64_t rg_stream_packets(const struct rg_stream *st)
+{
+	return rg_counter_read(&st->c.packets) + st->k_done.packets + st->k_live.packets;
+}
+
+uint64_t rg_stream_bytes(const struct rg_stream *st)
+{
+	return rg_counter_read(&st->c.bytes) + st->k_done.bytes + st->k_live.bytes;
+}
+
+uint64_t rg_stream_errors(const struct rg_stream *st)
+{
+	return rg_counter_read(&st->c.errors) + st->k_done.errors + st->k_live.errors;
+}
+
+int64_t rg_stream_last_packet_us(const struct rg_stream *st)
+{
+	int64_t u = atomic_load_explicit(&st->c.last_packet_us, memory_order_relaxed);
+	int64_t k = st->k_live.last_packet_us > st->k_done.last_packet_us ?
+		st->k_live.last_packet_us : st->k_done.last_packet_us;
+
+	return u > k ? u : k;
+}
+
 void rg_call_foreach_media(struct rg_call *call,
 			   void (*fn)(struct rg_media *m, void *arg), void *arg)
 {

@@ -29,8 +29,15 @@
 
 struct rg_ctx;
 struct rg_worker;
+struct rg_offload;
 
 #define RG_SSRC_SLOTS 4		/* SSRCs tracked per stream */
+
+/* What the kernel module forwarded for a stream. Control thread only. */
+struct rg_kstats {
+	uint64_t packets, bytes, errors;
+	int64_t last_packet_us;
+};
 #define RG_CLOCKS_MAX 16	/* dynamic payload types with a clock rate */
 
 struct rg_clock_rate {
@@ -45,6 +52,9 @@ struct rg_stream {
 	struct rg_media *media;		/* owner */
 	bool registered;		/* handed to the call's worker */
 	bool in_kernel;			/* forwarded by the kernel module */
+	struct rg_kstats k_done;	/* from targets since taken back */
+	struct rg_kstats k_live;	/* the current target, as last polled */
+	int64_t notified_us;		/* worker: last lock/move notice sent */
 	bool pending;			/* worker: to be read again (worker.c) */
 	struct sockaddr_storage peer;	/* from signalling; family 0 = unknown */
 	/* the packet path's: touched by the worker while registered, by the
@@ -106,6 +116,7 @@ struct rg_call {
 	int64_t retire_at_us;		/* when deleted with a delay */
 	int64_t answered_us;		/* 0 until the first answer */
 	struct rg_worker *worker;	/* relays all of this call's sockets */
+	struct rg_offload *offload;	/* NULL: the kernel is not used */
 	bool paused;			/* sockets taken back from the worker */
 };
 
@@ -155,6 +166,13 @@ struct rg_media *rg_media_find(const struct rg_monologue *ml, unsigned index);
 /* Takes an RTP/RTCP port pair for @m from its party's interface.
  * 0, or -ENOSPC ("Ran out of ports") or another negative errno. */
 int rg_media_take_ports(struct rg_media *m);
+
+/* A stream's totals over both paths: packets received in userspace plus
+ * what the kernel forwarded. Control thread. */
+uint64_t rg_stream_packets(const struct rg_stream *st);
+uint64_t rg_stream_bytes(const struct rg_stream *st);
+uint64_t rg_stream_errors(const struct rg_stream *st);
+int64_t rg_stream_last_packet_us(const struct rg_stream *st);
 
 /* Calls @fn for every media of every party of @call. */
 void rg_call_foreach_media(struct rg_call *call,

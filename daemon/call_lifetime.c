@@ -2,10 +2,12 @@
 #include "call_lifetime.h"
 
 #include <glib.h>
+#include <string.h>
 
 #include "call.h"
 #include "ctx.h"
 #include "log.h"
+#include "offload.h"
 
 #define S(x) ((int64_t)(x) * 1000000)
 
@@ -41,9 +43,9 @@ static void party_activity(const struct rg_monologue *ml, int64_t *last, bool *h
 		if (!m)
 			continue;
 		*hold = *hold || m->hold;
-		t = atomic_load_explicit(&m->rtp.c.last_packet_us, memory_order_relaxed);
+		t = rg_stream_last_packet_us(&m->rtp);
 		*last = t > *last ? t : *last;
-		t = atomic_load_explicit(&m->rtcp.c.last_packet_us, memory_order_relaxed);
+		t = rg_stream_last_packet_us(&m->rtcp);
 		*last = t > *last ? t : *last;
 	}
 }
@@ -74,35 +76,66 @@ static enum call_end check(const struct rg_limits *cfg, const struct rg_call *ca
 	return END_NONE;
 }
 
-struct totals {
-	uint64_t packets, bytes, errors;
-};
-
-static void add_totals(struct rg_media *m, void *arg)
+static void add_stream(struct rg_relayed *r, const struct rg_stream *st)
 {
-	struct totals *t = arg;
+	r->packets[0] += rg_counter_read(&st->c.packets);
+	r->bytes[0] += rg_counter_read(&st->c.bytes);
+	r->errors[0] += rg_counter_read(&st->c.errors);
+	r->packets[1] += st->k_done.packets + st->k_live.packets;
+	r->bytes[1] += st->k_done.bytes + st->k_live.bytes;
+	r->errors[1] += st->k_done.errors + st->k_live.errors;
+}
 
-	t->packets += rg_counter_read(&m->rtp.c.packets) + rg_counter_read(&m->rtcp.c.packets);
-	t->bytes += rg_counter_read(&m->rtp.c.bytes) + rg_counter_read(&m->rtcp.c.bytes);
-	t->errors += rg_counter_read(&m->rtp.c.errors) + rg_counter_read(&m->rtcp.c.errors);
+static void add_media(struct rg_media *m, void *arg)
+{
+	add_stream(arg, &m->rtp);
+	add_stream(arg, &m->rtcp);
+}
+
+static void add_call(struct rg_call *call, void *arg)
+{
+	rg_call_foreach_media(call, add_media, arg);
+}
+
+void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out)
+{
+	*out = ctx->stats.ended;
+	if (ctx->calls)
+		rg_calls_foreach(ctx->calls, 0, add_call, out);
+}
+
+void rg_monologue_end(struct rg_ctx *ctx, struct rg_monologue *ml)
+{
+	guint i;
+
+	for (i = 0; i < ml->medias->len; i++)
+		if (ml->medias->pdata[i])
+			add_media(ml->medias->pdata[i], &ctx->stats.ended);
+	rg_monologue_remove(ml);
 }
 
 void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 		 int64_t delay_us)
 {
-	struct totals t = { 0, 0, 0 };
+	struct rg_relayed t;
 
-	rg_call_foreach_media(call, add_totals, &t);
+	memset(&t, 0, sizeof(t));
+	rg_call_pause(call);
+	rg_offload_withdraw(ctx->offload, call);	/* its kernel counters count too */
+	add_call(call, &t);
+	for (int p = 0; p < 2; p++) {
+		ctx->stats.ended.packets[p] += t.packets[p];
+		ctx->stats.ended.bytes[p] += t.bytes[p];
+		ctx->stats.ended.errors[p] += t.errors[p];
+	}
 	ctx->stats.ended_sessions++;
-	ctx->stats.ended_packets += t.packets;
-	ctx->stats.ended_bytes += t.bytes;
-	ctx->stats.ended_errors += t.errors;
 	ctx->stats.duration_us_total += (uint64_t)(ctx->now_us - call->created_us);
 	rg_log_call(LOG_INFO, call->id,
 		    "call ended by %s after %lld s: %llu packets, %llu bytes, %llu errors",
 		    why, (long long)((ctx->now_us - call->created_us) / 1000000),
-		    (unsigned long long)t.packets, (unsigned long long)t.bytes,
-		    (unsigned long long)t.errors);
+		    (unsigned long long)(t.packets[0] + t.packets[1]),
+		    (unsigned long long)(t.bytes[0] + t.bytes[1]),
+		    (unsigned long long)(t.errors[0] + t.errors[1]));
 	rg_call_retire(ctx->calls, call, ctx->now_us, delay_us);
 }
 

@@ -18,11 +18,22 @@
 
 struct rg_ctx;
 struct rg_call;
+struct rg_monologue;
+struct rg_relayed;
 
 /* Ends @call: counts it, logs its totals, and retires it (ports kept for
  * @delay_us). The call must not be used afterwards. */
 void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 		 int64_t delay_us);
+
+/* Removes party @ml from its call (paused), keeping what it relayed in
+ * the totals of ended calls. */
+void rg_monologue_end(struct rg_ctx *ctx, struct rg_monologue *ml);
+
+/* What has been relayed since start, by path: ended calls plus every live
+ * stream (counters read with relaxed loads; the kernel's as last polled).
+ * Control thread. */
+void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out);
 
 /* Ends every call whose time is up at @now_us. */
 void rg_calls_check_timeouts(struct rg_ctx *ctx, int64_t now_us);

@@ -17,6 +17,7 @@
 #include "codec.h"
 #include "ctx.h"
 #include "log.h"
+#include "offload.h"
 #include "ng_commands.h"
 #include "sdp.h"
 #include "worker.h"
@@ -487,9 +488,11 @@ int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 			return -EBUSY;
 		call = rg_call_create(ctx->calls, req->call_id, ctx->now_us);
 		call->worker = ctx->engine ? rg_media_engine_pick(ctx->engine) : NULL;
+		call->offload = ctx->offload;
 		new_call = true;
 	}
 	rg_call_pause(call);
+	rg_offload_withdraw(ctx->offload, call);	/* signalling: back to userspace */
 	rc = offer_parties(ctx, req, call, sdp_family(sdp), &s, &r);
 	if (!rc) {
 		set_party_options(req, s);
@@ -499,6 +502,7 @@ int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 		rg_call_retire(ctx->calls, call, ctx->now_us, 0);
 		return rc;
 	}
+	rg_offload_call(ctx->offload, call);	/* asymmetric parties need no learning */
 	rg_call_resume(call);
 	if (new_call)
 		ctx->stats.managed_sessions++;
@@ -550,6 +554,7 @@ int ng_cmd_answer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 	if (!a)
 		return ng_fail(req, "Unknown from-tag '%s'", req->from_tag);
 	rg_call_pause(call);
+	rg_offload_withdraw(ctx->offload, call);
 	b = answer_party(ctx, a, req->to_tag);
 	if (!b) {
 		rg_call_resume(call);
@@ -560,6 +565,7 @@ int ng_cmd_answer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 	rc = process_sdp(req, sdp, b, a, false, reply);
 	if (!rc && !call->answered_us)
 		call->answered_us = ctx->now_us;
+	rg_offload_call(ctx->offload, call);
 	rg_call_resume(call);
 	return rc;
 }

@@ -81,10 +81,10 @@ static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 		       const struct rg_media *m, const struct rg_stream *st,
 		       bool rtcp, struct totals *t)
 {
-	uint64_t packets = rg_counter_read(&st->c.packets);
-	uint64_t bytes = rg_counter_read(&st->c.bytes);
-	uint64_t errors = rg_counter_read(&st->c.errors);
-	int64_t last = atomic_load_explicit(&st->c.last_packet_us, memory_order_relaxed);
+	uint64_t packets = rg_stream_packets(st);
+	uint64_t bytes = rg_stream_bytes(st);
+	uint64_t errors = rg_stream_errors(st);
+	int64_t last = rg_stream_last_packet_us(st);
 	struct bencode_item *d = bencode_dict_new(a), *flags;
 
 	t->packets[rtcp] += packets;
@@ -101,6 +101,7 @@ static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 	flags = bencode_dict_add_list(a, d, "flags");
 	if (flags)
 		bencode_list_add(flags, bencode_str_new(a, rtcp ? "RTCP" : "RTP"));
+	bencode_dict_add_str(a, d, "path", st->in_kernel ? "kernel" : "userspace");
 	add_counters(a, bencode_dict_add_dict(a, d, "stats"), packets, bytes, errors);
 	bencode_dict_add_int(a, d, "last packet", last / 1000000);
 	if (!rtcp)

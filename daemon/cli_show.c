@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "call.h"
+#include "call_lifetime.h"
 #include "ctx.h"
 #include "ng_commands.h"
 
@@ -51,42 +52,15 @@ static int64_t int_at(const struct bencode_item *dict, const char *key)
 	return v && v->type == BENCODE_INTEGER ? v->num : 0;
 }
 
-struct relayed {
-	uint64_t packets[2], bytes[2], errors[2];	/* [0] userspace, [1] kernel */
-};
-
-static void relayed_stream(struct relayed *r, const struct rg_stream *st)
-{
-	int k = st->in_kernel ? 1 : 0;
-
-	r->packets[k] += rg_counter_read(&st->c.packets);
-	r->bytes[k] += rg_counter_read(&st->c.bytes);
-	r->errors[k] += rg_counter_read(&st->c.errors);
-}
-
-static void relayed_media(struct rg_media *m, void *arg)
-{
-	relayed_stream(arg, &m->rtp);
-	relayed_stream(arg, &m->rtcp);
-}
-
-static void relayed_call(struct rg_call *call, void *arg)
-{
-	rg_call_foreach_media(call, relayed_media, arg);
-}
-
-/* Live calls by path, plus the calls that have ended (whose counters
- * rg_call_end added up; all userspace until the kernel path lands). */
+/* What was relayed, by path: ended calls and parties plus live streams. */
 static void put_relayed(struct rg_ctx *ctx, struct rg_buf *out)
 {
 	static const char *const path[2] = { "userspace", "kernel" };
-	struct relayed r = { { ctx->stats.ended_packets, 0 },
-			     { ctx->stats.ended_bytes, 0 },
-			     { ctx->stats.ended_errors, 0 } };
+	struct rg_relayed r;
 	char label[64];
 	int k;
 
-	rg_calls_foreach(ctx->calls, 0, relayed_call, &r);
+	rg_relayed_totals(ctx, &r);
 	for (k = 0; k < 2; k++) {
 		snprintf(label, sizeof(label), "Packets relayed (%s)", path[k]);
 		cli_put_field(out, label, "%" PRIu64, r.packets[k]);

@@ -19,8 +19,15 @@ struct rg_calls;
 struct rg_kernel;
 struct rg_media_engine;
 struct rg_nft_rules;
+struct rg_offload;
 
 #define RG_NG_BUCKETS 13	/* handling-time histogram: bounds, then +Inf */
+
+/* Packets, bytes and errors relayed, by path: [0] userspace (received on
+ * the relay sockets), [1] kernel (forwarded by the module). */
+struct rg_relayed {
+	uint64_t packets[2], bytes[2], errors[2];
+};
 
 struct rg_ng_counters {
 	uint64_t count;
@@ -59,7 +66,7 @@ struct rg_stats {
 	uint64_t forced_terminated_sessions;	/* ended by the CLI's terminate */
 	uint64_t duration_us_total;	/* summed length of ended calls */
 	uint64_t ended_sessions;
-	uint64_t ended_packets, ended_bytes, ended_errors;	/* relayed by ended calls */
+	struct rg_relayed ended;	/* relayed by ended calls and removed parties */
 	uint64_t timeout_sessions;	/* no media for --timeout */
 	uint64_t silent_timeout_sessions;	/* on hold, for --silent-timeout */
 	uint64_t final_timeout_sessions;	/* longer than --final-timeout */
@@ -100,6 +107,7 @@ struct rg_ctx {
 	struct rg_calls *calls;
 	struct rg_media_engine *engine;	/* NULL: no forwarding (unit tests) */
 	struct rg_kernel *kernel;	/* NULL: userspace forwarding only */
+	struct rg_offload *offload;	/* which streams the kernel forwards */
 	struct rg_nft_rules *nft_rules;	/* steer relay ports to the kernel */
 	struct rg_stats stats;
 	struct rg_load load;		/* offer refusal by load (ratelimit.h) */

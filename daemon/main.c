@@ -23,6 +23,7 @@
 #include "kernel_setup.h"
 #include "log.h"
 #include "metrics.h"
+#include "offload.h"
 #include "ng_server.h"
 #include "worker.h"
 
@@ -41,6 +42,7 @@ static gboolean on_reap(gpointer data)
 
 	int64_t now = g_get_real_time();
 
+	rg_offload_poll(ctx->offload);	/* kernel counters count for timeouts */
 	rg_calls_check_timeouts(ctx, now);
 	rg_calls_reap(ctx->calls, now);
 	rg_ratelimit_tick(ctx);
@@ -165,6 +167,7 @@ int main(int argc, char **argv)
 	rc = rg_kernel_setup(&ctx, &cfg);
 	if (rc)
 		goto out_ifaces;
+	ctx.offload = ctx.kernel ? rg_offload_create(&ctx) : NULL;
 	ctx.engine = rg_media_engine_create((unsigned)cfg.num_threads);
 	if (!ctx.engine) {
 		rc = -ENOMEM;
@@ -176,6 +179,7 @@ int main(int argc, char **argv)
 	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */
 	rg_media_engine_destroy(ctx.engine);
 out_kernel:
+	rg_offload_destroy(ctx.offload);
 	rg_kernel_teardown(&ctx);
 out_ifaces:
 	g_ptr_array_free(ctx.interfaces, TRUE);

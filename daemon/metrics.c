@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "call.h"
+#include "call_lifetime.h"
 #include "ctx.h"
 #include "interface.h"
 #include "log.h"

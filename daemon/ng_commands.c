@@ -9,6 +9,7 @@
 #include "call_stats.h"
 #include "ctx.h"
 #include "log.h"
+#include "offload.h"
 #include "worker.h"
 
 #define LIST_DEFAULT_LIMIT 32
@@ -47,10 +48,12 @@ int ng_cmd_delete(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 	if (req->to_tag && call->monologues->len > 2)
 		ml = rg_call_monologue_find(call, req->to_tag);
 	rg_call_pause(call);
+	rg_offload_withdraw(ctx->offload, call);
 	if (ml) {
 		rg_log_call(LOG_INFO, call->id, "delete removes party '%s'", ml->tag);
-		rg_monologue_remove(ml);
+		rg_monologue_end(ctx, ml);
 		call->last_signal_us = ctx->now_us;
+		rg_offload_call(ctx->offload, call);
 		rg_call_resume(call);
 		return 0;
 	}

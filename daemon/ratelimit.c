@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include "call.h"
+#include "call_lifetime.h"
 #include "ctx.h"
 #include "log.h"
 
@@ -14,39 +15,6 @@ const char *const rg_load_limit_names[RG_LIMIT_COUNT] = {
 	[RG_LIMIT_CPU] = "cpu",
 	[RG_LIMIT_BANDWIDTH] = "bandwidth",
 };
-
-static void add_stream(struct rg_relayed *r, const struct rg_stream *st)
-{
-	int path = st->in_kernel ? 1 : 0;
-
-	r->packets[path] += rg_counter_read(&st->c.packets);
-	r->bytes[path] += rg_counter_read(&st->c.bytes);
-	r->errors[path] += rg_counter_read(&st->c.errors);
-}
-
-static void add_media(struct rg_media *m, void *arg)
-{
-	add_stream(arg, &m->rtp);
-	add_stream(arg, &m->rtcp);
-}
-
-static void add_call(struct rg_call *call, void *arg)
-{
-	rg_call_foreach_media(call, add_media, arg);
-}
-
-void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out)
-{
-	/* rg_call_end() adds an ended call's counters to these; they are all
-	 * userspace until the kernel path reports its own */
-	*out = (struct rg_relayed){
-		.packets = { ctx->stats.ended_packets, 0 },
-		.bytes = { ctx->stats.ended_bytes, 0 },
-		.errors = { ctx->stats.ended_errors, 0 },
-	};
-	if (ctx->calls)
-		rg_calls_foreach(ctx->calls, 0, add_call, out);
-}
 
 static uint64_t cpu_time_us(void)
 {

@@ -46,16 +46,6 @@ struct rg_load {
 	bool refusing;			/* any over: new offers are refused */
 };
 
-/* Packets, bytes and errors relayed since start, by path: [0] userspace,
- * [1] kernel. Live calls are read with relaxed loads (not paused). */
-struct rg_relayed {
-	uint64_t packets[2], bytes[2], errors[2];
-};
-
-/* Fills @out from the ended calls' totals plus every live stream of @ctx.
- * Control thread. */
-void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out);
-
 /* Once a second from the control loop: takes a sample, updates
  * ctx->load (logging when refusal starts or stops) and writes the log's
  * pending "similar messages suppressed" lines. */

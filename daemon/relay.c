@@ -9,6 +9,7 @@
 
 #include "call.h"
 #include "log.h"
+#include "offload.h"
 #include "rtp.h"
 #include "worker.h"
 
@@ -99,14 +100,17 @@ static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *s
 			return true;
 		}
 		st->latch = RG_LATCH_LOCKED;
+		rg_offload_notice(ml->call->offload, st, now);	/* may go to the kernel */
 		/* fall through */
 	case RG_LATCH_LOCKED:
 		if (same_endpoint(src, &st->learned))
 			return true;
 		if (ml->strict_source)
 			return false;
-		if (ml->media_handover)
+		if (ml->media_handover) {
 			st->learned = *src;
+			rg_offload_notice(ml->call->offload, st, now);
+		}
 		return true;
 	}
 	return true;
@@ -148,8 +152,7 @@ static void track_ssrc(struct rg_stream *st, const uint8_t *pkt, size_t len, int
 	rtp_ssrc_stats_update(s, &h, (uint32_t)((uint64_t)now * (rate ? rate : 8000) / 1000000));
 }
 
-/* The stream a packet of @st leaves from: the partner's of the same kind. */
-static struct rg_stream *target_of(const struct rg_stream *st, bool rtcp)
+struct rg_stream *rg_relay_target(const struct rg_stream *st, bool rtcp)
 {
 	struct rg_media *other = st->media->pair;
 
@@ -160,7 +163,7 @@ static struct rg_stream *target_of(const struct rg_stream *st, bool rtcp)
 	return &other->rtp;
 }
 
-static const struct sockaddr_storage *destination_of(const struct rg_stream *t)
+const struct sockaddr_storage *rg_relay_destination(const struct rg_stream *t)
 {
 	if (t->learned.ss_family)
 		return &t->learned;
@@ -220,8 +223,8 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		rtcp = st->is_rtcp || (st->media->mux && rtp_is_rtcp(b->buf[i], len));
 		if (!rtcp)
 			track_ssrc(st, b->buf[i], len, now_us);
-		t = target_of(st, rtcp);
-		dest = t ? destination_of(t) : NULL;
+		t = rg_relay_target(st, rtcp);
+		dest = t ? rg_relay_destination(t) : NULL;
 		if (!dest || t->fd < 0) {
 			drops[RG_DROP_NO_DESTINATION]++;
 			count(&st->c.errors, 1);

@@ -62,6 +62,15 @@ void rg_batch_destroy(struct rg_batch *b);
 bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		      uint64_t drops[RG_DROP_COUNT], int64_t now_us);
 
+/* The stream a packet arriving on @st leaves from: the partner's stream of
+ * the same kind (@rtcp), or NULL while there is no partner. The call must
+ * be paused, or the caller its worker. */
+struct rg_stream *rg_relay_target(const struct rg_stream *st, bool rtcp);
+
+/* Where packets sent from @t go: the address learned for its party, else
+ * the signalled one, else NULL. Same rules as rg_relay_target(). */
+const struct sockaddr_storage *rg_relay_destination(const struct rg_stream *t);
+
 /* Control thread: takes every socket of @call away from its worker and
  * waits until the worker no longer touches them. Until rg_call_resume(),
  * the call's streams may be changed or freed. Idempotent. */

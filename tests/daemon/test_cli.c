@@ -4,7 +4,7 @@
  *
  * Media ports stay in 43800-43839.
  */
-/* needs: cli_commands cli_show ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker log */
+/* needs: cli_commands cli_show ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink log */
 #define PORT_MIN 43800
 #define PORT_MAX 43839
 #include "ng_fixture.h"
@@ -92,7 +92,7 @@ FX_CASE(an_unanswered_call_shows_its_unnamed_party)
 static void totals_count_what_ended_calls_relayed_body(struct fx *f)
 {
 	CHECK(is_result(ask(f, offer_req(f, "t1", SDP_A)), "ok"));
-	f->ctx.stats.ended_packets = 40;	/* as rg_call_end adds them up */
+	f->ctx.stats.ended.packets[0] = 40;	/* as rg_call_end adds them up */
 	CHECK(strstr(cli(f, "list totals"),
 		     "Packets relayed (userspace)                   :40\n"));
 	CHECK(strstr(cli(f, "list totals"),
