@@ -1,5 +1,6 @@
 /* call.c - the call registry and the call model's lifetimes, see call.h. */
 #include "call.h"
+#include "call_crypto.h"
 
 #include <errno.h>
 #include <string.h>
@@ -11,6 +12,7 @@ struct rg_calls {
 
 static void media_destroy(struct rg_media *m)
 {
+	rg_media_crypto_free(m);
 	if (m->has_ports)
 		rg_port_pool_put(m->ml->iface->ports, &m->ports);
 	g_free(m->type);

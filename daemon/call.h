@@ -30,6 +30,7 @@
 struct rg_ctx;
 struct rg_worker;
 struct rg_offload;
+struct rg_media_crypto;
 
 #define RG_SSRC_SLOTS 4		/* SSRCs tracked per stream */
 
@@ -86,6 +87,7 @@ struct rg_media {
 	 * for jitter in timestamp units */
 	struct rg_clock_rate clocks[RG_CLOCKS_MAX];
 	unsigned clock_count;
+	struct rg_media_crypto *crypto;	/* SDES state, when this party's SRTP is bridged */
 };
 
 struct rg_monologue {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "call.h"
+#include "call_crypto.h"
 #include "codec.h"
 #include "ctx.h"
 #include "log.h"
@@ -255,34 +256,49 @@ static void rewrite_connection(struct rg_arena *arena, struct sdp_session *sdp,
 		sdp_session_set_connection(arena, sdp, type, iface->advertised);
 }
 
-static bool is_avp(const char *proto)
+/* The RTP profiles rtpgate converts between: plain and SDES-SRTP, with
+ * or without feedback (RFC 3551, 4585, 3711, 5124). */
+static bool is_rtp_profile(const char *proto)
 {
-	return strcmp(proto, "RTP/AVP") == 0 || strcmp(proto, "RTP/AVPF") == 0;
+	return !strcmp(proto, "RTP/AVP") || !strcmp(proto, "RTP/AVPF") ||
+	       !strcmp(proto, "RTP/SAVP") || !strcmp(proto, "RTP/SAVPF");
+}
+
+static const char *transport_name(enum ng_transport t)
+{
+	switch (t) {
+	case NG_TP_RTP_AVP: return "RTP/AVP";
+	case NG_TP_RTP_AVPF: return "RTP/AVPF";
+	case NG_TP_RTP_SAVP: return "RTP/SAVP";
+	case NG_TP_RTP_SAVPF: return "RTP/SAVPF";
+	default: return NULL;
+	}
 }
 
 /* The protocol the receiver sees: as asked by transport-protocol, or in an
- * answer the one the receiver offered (an offer turned from AVPF into AVP
- * is answered in AVPF again). */
+ * answer the one the receiver offered (an offer turned from AVPF into AVP,
+ * or from SRTP into RTP, is answered in the offer's profile again). */
 static int rewrite_protocol(struct ng_request *req, struct sdp_media *m,
 			    const struct rg_media *rm, bool offer)
 {
-	const char *want = NULL;
+	const char *want = transport_name(req->transport);
+	size_t len;
 
-	if (req->transport == NG_TP_RTP_AVP)
-		want = "RTP/AVP";
-	else if (req->transport == NG_TP_RTP_AVPF)
-		want = "RTP/AVPF";
-	else if (!offer && rm && rm->protocol && is_avp(rm->protocol) && is_avp(m->proto))
+	if (!want && !offer && rm && rm->protocol && is_rtp_profile(rm->protocol) &&
+	    is_rtp_profile(m->proto))
 		want = rm->protocol;
 	if (!want || strcmp(want, m->proto) == 0)
 		return 0;
-	if (!is_avp(m->proto))
-		return ng_fail(req, "Unsupported option 'transport-protocol=%s': converting %s needs SRTP, which is not implemented yet",
+	if (!is_rtp_profile(m->proto))
+		return ng_fail(req, "Unsupported option 'transport-protocol=%s': converting %s needs DTLS-SRTP, which is not implemented yet",
 			       want, m->proto);
 	m->proto = rg_arena_strdup(req->arena, want);
-	if (strcmp(want, "RTP/AVP") == 0)
+	if (!m->proto)
+		return ng_fail(req, "Request too large");
+	len = strlen(want);
+	if (want[len - 1] != 'F')	/* no feedback profile: no a=rtcp-fb */
 		sdp_attr_remove(&m->lines, "rtcp-fb");
-	return m->proto ? 0 : ng_fail(req, "Request too large");
+	return 0;
 }
 
 static void remove_ice(struct ng_request *req, struct sdp_lines *lines, bool *removed)
@@ -295,14 +311,19 @@ static void remove_ice(struct ng_request *req, struct sdp_lines *lines, bool *re
 }
 
 static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
-			 struct sdp_media *m, struct rg_monologue *r, bool offer,
-			 bool *ice_removed)
+			 struct sdp_media *m, struct rg_monologue *s,
+			 struct rg_monologue *r, bool offer, bool *ice_removed)
 {
-	const struct rg_media *rm = rg_media_find(r, m->index + 1);
+	struct rg_media *rm = rg_media_find(r, m->index + 1);
+	struct rg_media *sm = rg_media_find(s, m->index + 1);
+	const char *in_proto = m->proto;
 	char rtcp[96];
 	int rc;
 
 	rc = rewrite_protocol(req, m, rm, offer);
+	if (!rc && m->port && sm && rm)
+		rc = offer ? rg_crypto_offer(req, m, in_proto, sm, rm) :
+			     rg_crypto_answer(req, m, in_proto, sm, rm);
 	if (rc)
 		return rc;
 	if (rm && (offer ? rm->mux_sent : rm->mux)) {
@@ -388,7 +409,7 @@ static int process_sdp(struct ng_request *req, struct sdp_session *sdp,
 			return rc;
 	}
 	for (m = sdp->media; m; m = m->next) {
-		rc = rewrite_media(req, sdp, m, r, offer, &ice_removed);
+		rc = rewrite_media(req, sdp, m, s, r, offer, &ice_removed);
 		if (rc)
 			return rc;
 		if (offer)

@@ -33,7 +33,8 @@ enum ng_command {
  * "trust-address") or the SIP source ("SIP-source-address"). */
 enum ng_trust { NG_TRUST_SDP, NG_TRUST_SIP_SOURCE };
 enum ng_ice { NG_ICE_DEFAULT, NG_ICE_REMOVE };
-enum ng_transport { NG_TP_UNCHANGED, NG_TP_RTP_AVP, NG_TP_RTP_AVPF, NG_TP_ACCEPT };
+enum ng_transport { NG_TP_UNCHANGED, NG_TP_RTP_AVP, NG_TP_RTP_AVPF, NG_TP_RTP_SAVP,
+		    NG_TP_RTP_SAVPF, NG_TP_ACCEPT };
 enum ng_latching { NG_LATCH_DEFAULT, NG_LATCH_SYMMETRIC, NG_LATCH_ASYMMETRIC };
 /* rtcp-mux towards the other party (offers): pass it through as offered,
  * offer it even if the offerer did not, demux (the offerer muxes, the
@@ -46,6 +47,13 @@ enum ng_rtcp_attr { NG_RTCP_ATTR_PORT, NG_RTCP_ATTR_NONE, NG_RTCP_ATTR_FULL };
 struct ng_strlist {
 	const char **v;
 	unsigned n, cap;
+};
+
+/* SDES options (RFC 4568) for crypto rtpgate offers: suites left out, or
+ * the only ones offered. */
+struct ng_sdes_opts {
+	bool off;
+	struct ng_strlist no, only;
 };
 
 struct ng_codec_opts {
@@ -79,6 +87,7 @@ struct ng_request {
 	int64_t delete_delay;		/* -1: the configured default */
 	int64_t limit;			/* list: -1 = default */
 	struct ng_codec_opts codec;
+	struct ng_sdes_opts sdes;
 
 	const char *result;		/* "ok" unless a handler says else */
 	struct rg_buf warnings;		/* "; "-joined */

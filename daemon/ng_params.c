@@ -312,11 +312,20 @@ static int parse_dtls(struct ng_request *req, const char *key,
 	return ng_fail(req, "Unsupported option 'DTLS=%s': DTLS-SRTP is not implemented yet", s);
 }
 
+/* "off", "no-SUITE", "only-SUITE"; other SDES options (lifetimes, MKI,
+ * unencrypted variants) are not offered by rtpgate and come back as a
+ * warning. */
 static int sdes_one(struct ng_request *req, const char *s)
 {
 	if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcasecmp(s, "disable"))
-		return 0;
-	return ng_fail(req, "Unsupported option 'SDES-%s': SDES-SRTP is not implemented yet", s);
+		req->sdes.off = true;
+	else if (!strncasecmp(s, "no-", 3) && s[3])
+		return strlist_add(req, &req->sdes.no, s + 3);
+	else if (!strncasecmp(s, "only-", 5) && s[5])
+		return strlist_add(req, &req->sdes.only, s + 5);
+	else
+		ng_warn(req, "SDES option '%s' ignored", s);
+	return 0;
 }
 
 static int parse_sdes(struct ng_request *req, const char *key,
@@ -336,10 +345,14 @@ static int parse_transport(struct ng_request *req, const char *key,
 		req->transport = NG_TP_RTP_AVP;
 	else if (strcmp(s, "RTP/AVPF") == 0)
 		req->transport = NG_TP_RTP_AVPF;
+	else if (strcmp(s, "RTP/SAVP") == 0)
+		req->transport = NG_TP_RTP_SAVP;
+	else if (strcmp(s, "RTP/SAVPF") == 0)
+		req->transport = NG_TP_RTP_SAVPF;
 	else if (strcasecmp(s, "accept") == 0)
 		req->transport = NG_TP_ACCEPT;
 	else if (strstr(s, "SAVP"))
-		return unsupported(req, s, "SRTP is not implemented yet");
+		return unsupported(req, s, "DTLS-SRTP is not implemented yet");
 	else
 		return ng_fail(req, "Invalid value for 'transport-protocol': '%s'", s);
 	return 0;
@@ -576,10 +589,11 @@ static int prefixed_flag(struct ng_request *req, const char *norm, const char *r
 		return rtcp_mux_one(req, raw + 9);
 	if (strcmp(norm, "ice-lite") == 0 || strcmp(norm, "ice-force") == 0)
 		return unsupported(req, raw, "ICE is not implemented yet");
-	if (strcmp(norm, "rtp/avp") == 0 || strcmp(norm, "rtp/avpf") == 0)
+	if (!strcmp(norm, "rtp/avp") || !strcmp(norm, "rtp/avpf") ||
+	    !strcmp(norm, "rtp/savp") || !strcmp(norm, "rtp/savpf"))
 		return transport_flag(req, raw);
-	if (strstr(norm, "savp") || !strcmp(norm, "srtp") || !strcmp(norm, "dtls"))
-		return unsupported(req, raw, "SRTP is not implemented yet");
+	if (strstr(norm, "savp") || !strcmp(norm, "dtls"))
+		return unsupported(req, raw, "DTLS-SRTP is not implemented yet");
 	if (strcmp(norm, "record-call") == 0)
 		return unsupported(req, raw, "call recording is not implemented yet");
 	return 1;

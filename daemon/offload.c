@@ -85,6 +85,8 @@ static bool describe(const struct rg_stream *s, bool rtcp, struct rg_kernel_targ
 	if (!dst || to->fd < 0 || dst->ss_family != family ||
 	    to->media->ml->iface->family != family)
 		return false;
+	if (m->crypto || to->media->crypto)	/* SRTP stays in userspace for now */
+		return false;
 	memset(t, 0, sizeof(*t));
 	if (ml->latching == NG_LATCH_ASYMMETRIC) {
 		t->source_mode = ml->strict_source ? RTPG_SOURCE_DROP : RTPG_SOURCE_IGNORE;

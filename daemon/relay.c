@@ -8,9 +8,11 @@
 #include <sys/socket.h>
 
 #include "call.h"
+#include "call_crypto.h"
 #include "log.h"
 #include "offload.h"
 #include "rtp.h"
+#include "srtp.h"
 #include "worker.h"
 
 #define BATCH 32
@@ -21,6 +23,9 @@ const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_SOURCE] = "source-mismatch",
 	[RG_DROP_SEND] = "send-failed",
 	[RG_DROP_TOO_BIG] = "too-big",
+	[RG_DROP_SRTP_AUTH] = "srtp-auth",
+	[RG_DROP_SRTP_REPLAY] = "srtp-replay",
+	[RG_DROP_SRTP] = "srtp-failed",
 };
 
 struct rg_batch {
@@ -29,7 +34,7 @@ struct rg_batch {
 	struct sockaddr_storage src[BATCH];
 	struct mmsghdr out[BATCH];
 	struct iovec oiov[BATCH];
-	unsigned char buf[BATCH][PKT_MAX];
+	_Alignas(16) unsigned char buf[BATCH][PKT_MAX];	/* libsrtp wants 4-byte alignment */
 };
 
 struct rg_batch *rg_batch_create(void)
@@ -39,7 +44,7 @@ struct rg_batch *rg_batch_create(void)
 
 	for (i = 0; i < BATCH; i++) {
 		b->iov[i].iov_base = b->buf[i];
-		b->iov[i].iov_len = PKT_MAX;
+		b->iov[i].iov_len = PKT_MAX - RG_SRTP_TRAILER_ROOM;	/* room to encrypt */
 		b->in[i].msg_hdr.msg_name = &b->src[i];
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->src[i]);
 		b->in[i].msg_hdr.msg_iov = &b->iov[i];
@@ -172,6 +177,28 @@ const struct sockaddr_storage *rg_relay_destination(const struct rg_stream *t)
 	return NULL;
 }
 
+/* SRTP bridging (call_crypto.h): what an SRTP party sends is decrypted,
+ * what goes to one is encrypted, in place. false: drop it (counted). */
+static bool transcrypt(struct rg_stream *st, const struct rg_stream *t, bool rtcp,
+		       uint8_t *pkt, size_t *len, uint64_t drops[RG_DROP_COUNT])
+{
+	const struct rg_media_crypto *in = st->media->crypto, *out = t->media->crypto;
+	int rc = 0;
+
+	if (in && in->active)
+		rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) :
+			    rg_srtp_unprotect(in->rx, pkt, len);
+	if (!rc && out && out->active)
+		rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, PKT_MAX) :
+			    rg_srtp_protect(out->tx, pkt, len, PKT_MAX);
+	if (!rc)
+		return true;
+	drops[rc == -EBADMSG ? RG_DROP_SRTP_AUTH :
+	      rc == -EALREADY ? RG_DROP_SRTP_REPLAY : RG_DROP_SRTP]++;
+	count(&st->c.errors, 1);
+	return false;
+}
+
 /* Sends @n queued packets from @fd; a packet the kernel refuses is dropped
  * and counted, the rest still go. */
 static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
@@ -230,6 +257,8 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 			count(&st->c.errors, 1);
 			continue;
 		}
+		if (!transcrypt(st, t, rtcp, b->buf[i], &len, drops))
+			continue;
 		if (t->fd != out_fd && queued) {
 			flush(b, out_fd, queued, st, drops);
 			queued = 0;

@@ -32,6 +32,9 @@ enum rg_drop_reason {
 	RG_DROP_SOURCE,		/* strict-source: not from the locked address */
 	RG_DROP_SEND,		/* the kernel refused to send it */
 	RG_DROP_TOO_BIG,	/* larger than the relay's packet buffer */
+	RG_DROP_SRTP_AUTH,	/* SRTP/SRTCP authentication failed */
+	RG_DROP_SRTP_REPLAY,	/* SRTP replay (seen before, or too old) */
+	RG_DROP_SRTP,		/* SRTP could not be applied (keys, room) */
 	RG_DROP_COUNT,
 };
 

@@ -5,7 +5,7 @@
  * Media ports stay in 43000-43199 (test_ng_server: 43400-43599,
  * test_ports: 41000-41999, test_interface: 42000-42999).
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink log */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink call_crypto srtp log */
 #define PORT_MIN 43000
 #define PORT_MAX 43199
 #include "ng_fixture.h"
@@ -187,10 +187,8 @@ static const struct option_case unsupported[] = {
 	{ "ICE-lite", NULL, false, "Unsupported option 'ICE-lite'" },
 	{ "DTLS", "passive", false, "Unsupported option 'DTLS=passive'" },
 	{ "DTLS", "active", false, "Unsupported option 'DTLS=active'" },
-	{ "SDES", "no-AES_CM_128_HMAC_SHA1_32", true, "Unsupported option 'SDES-no-AES_CM_128_HMAC_SHA1_32'" },
-	{ "SDES-no-AES_CM_128_HMAC_SHA1_80", NULL, false, "Unsupported option 'SDES-no-AES_CM_128_HMAC_SHA1_80'" },
 	{ "transport-protocol", "UDP/TLS/RTP/SAVPF", false, "Unsupported option 'UDP/TLS/RTP/SAVPF'" },
-	{ "transport-protocol", "RTP/SAVP", false, "Unsupported option 'RTP/SAVP'" },
+	{ "transport-protocol", "UDP/TLS/RTP/SAVP", false, "Unsupported option 'UDP/TLS/RTP/SAVP'" },
 	{ "UDP/TLS/RTP/SAVPF", NULL, false, "Unsupported option 'UDP/TLS/RTP/SAVPF'" },
 	{ "record-call", "yes", false, "Unsupported option 'record-call'" },
 	{ "codec", "transcode", false, "Unsupported option 'transcode'" },

@@ -6,7 +6,7 @@
  *
  * Media ports stay in 43400-43599, the NG socket in 43990-43999.
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink log */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink call_crypto srtp log */
 #define PORT_MIN 43400
 #define PORT_MAX 43599
 #define NG_PORT_FIRST 43990
@@ -107,7 +107,7 @@ static const struct key_case key_cases[] = {
 	{ "ICE", V("6:banana"), "ice" },
 	{ "ICE", V("le"), "ice" },
 	{ "DTLS", V("d1:x1:ye"), "dtls" },
-	{ "SDES", V("l2:one"), "sdes" },
+	{ "SDES", V("d1:x1:ye"), "sdes" },
 	{ "address-family", V("3:IP5"), "address-family" },
 	{ "media-address", V("5:hello"), "media-address" },
 	{ "transport-protocol", V("3:foo"), "transport-protocol" },
