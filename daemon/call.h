@@ -110,6 +110,10 @@ struct rg_monologue {
 	char *last_sdp;
 };
 
+/* Parties (tags) one call may have: forks and re-tagging can add parties,
+ * and a hostile client must not grow one call without bound. */
+#define RG_CALL_PARTIES_MAX 64
+
 struct rg_call {
 	char *id;
 	int64_t created_us;

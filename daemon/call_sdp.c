@@ -457,6 +457,16 @@ static bool over_session_limit(struct rg_ctx *ctx, struct ng_request *req)
 	return true;
 }
 
+/* 0 if @call can take @more new parties, else the error (RG_CALL_PARTIES_MAX). */
+static int room_for_parties(struct ng_request *req, const struct rg_call *call,
+			    unsigned more)
+{
+	if (call->monologues->len + more <= RG_CALL_PARTIES_MAX)
+		return 0;
+	return ng_fail(req, "Too many parties in call '%s' (at most %d tags)",
+		       call->id, RG_CALL_PARTIES_MAX);
+}
+
 /* The offerer and its dialogue partner, created as needed. */
 static int offer_parties(struct rg_ctx *ctx, struct ng_request *req,
 			 struct rg_call *call, int family,
@@ -468,14 +478,16 @@ static int offer_parties(struct rg_ctx *ctx, struct ng_request *req,
 	struct rg_monologue *r = s ? s->peer : NULL;
 	struct rg_interface *iface;
 
+	if (!r && req->to_tag)
+		r = rg_call_monologue_find(call, req->to_tag);
+	if (room_for_parties(req, call, !s + !r))
+		return -EINVAL;
 	if (!s) {
 		iface = pick_iface(ctx, req, name_s, family);
 		if (!iface)
 			return -EINVAL;
 		s = rg_monologue_create(call, req->from_tag, iface, ctx->now_us);
 	}
-	if (!r && req->to_tag)
-		r = rg_call_monologue_find(call, req->to_tag);
 	if (!r) {
 		iface = pick_iface(ctx, req, name_r,
 				   req->address_family ? req->address_family : family);
@@ -534,8 +546,8 @@ int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 /* The answering party: known by its to-tag, or the offer's untagged
  * partner named now, or - for a second answer with another to-tag (a
  * fork) - a new party that takes over the offerer's partner's media. */
-static struct rg_monologue *answer_party(struct rg_ctx *ctx, struct rg_monologue *a,
-					 const char *to_tag)
+static struct rg_monologue *answer_party(struct rg_ctx *ctx, struct ng_request *req,
+					 struct rg_monologue *a, const char *to_tag)
 {
 	struct rg_monologue *b = rg_call_monologue_find(a->call, to_tag);
 	struct rg_monologue *old = a->peer;
@@ -545,6 +557,8 @@ static struct rg_monologue *answer_party(struct rg_ctx *ctx, struct rg_monologue
 		return old;
 	}
 	if (!b && !old)
+		return NULL;
+	if (!b && room_for_parties(req, a->call, 1))
 		return NULL;
 	if (!b)
 		b = rg_monologue_create(a->call, to_tag, old->iface, ctx->now_us);
@@ -576,7 +590,7 @@ int ng_cmd_answer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 		return ng_fail(req, "Unknown from-tag '%s'", req->from_tag);
 	rg_call_pause(call);
 	rg_offload_withdraw(ctx->offload, call);
-	b = answer_party(ctx, a, req->to_tag);
+	b = answer_party(ctx, req, a, req->to_tag);
 	if (!b) {
 		rg_call_resume(call);
 		return ng_fail(req, "No offer to answer for from-tag '%s'", req->from_tag);
