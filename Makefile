@@ -87,6 +87,12 @@ test-kernel:
 	$(MAKE) --no-print-directory SANITIZE=0 build/rtpgated
 	tests/kernel/run.sh
 
+# xt_RTPGATE.ko for the newest installed kernel headers, copied to
+# build/kernel-module/ (kernel-module/Makefile; DEBUG=1 adds selftests).
+.PHONY: kmod
+kmod:
+	$(MAKE) -C kernel-module
+
 unit: $(UNIT_BIN) $(DTEST_BIN)
 	@for t in $^; do $$t || exit 1; done
 

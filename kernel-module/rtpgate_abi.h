@@ -4,9 +4,11 @@
  *
  * One header, included by the kernel module and by the daemon. Transport:
  * generic netlink, family RTPG_GENL_NAME, every command needs CAP_NET_ADMIN
- * in the caller's network namespace. Every attribute is validated by the
+ * (GENL_ADMIN_PERM: in the initial user namespace) and acts on the
+ * caller's network namespace. Every attribute is validated by the
  * module's policy table before a handler runs; a message that does not
- * fit it is refused with -EINVAL and an extack message.
+ * fit it is refused with -EINVAL (-ERANGE for a number out of its range)
+ * and an extack message.
  *
  * Handshake: the daemon's first message is RTPG_CMD_HELLO carrying
  * RTPG_A_ABI_VERSION. The module answers with its own version; when they
@@ -41,7 +43,8 @@ enum rtpg_cmd {
 	RTPG_CMD_TABLE_NEW,	/* TABLE; -EEXIST if present */
 	RTPG_CMD_TABLE_DEL,	/* TABLE; removes its targets too */
 	RTPG_CMD_TARGET_ADD,	/* TABLE, LOCAL_*, target attributes; -EEXIST */
-	RTPG_CMD_TARGET_UPDATE,	/* TABLE, LOCAL_*, target attributes; -ENOENT */
+	RTPG_CMD_TARGET_UPDATE,	/* TABLE, LOCAL_*, target attributes; -ENOENT;
+				 * attributes left out keep their values */
 	RTPG_CMD_TARGET_DEL,	/* TABLE, LOCAL_*; -ENOENT */
 	RTPG_CMD_TARGET_GET,	/* TABLE [, LOCAL_*]: one target, or a dump of all */
 	__RTPG_CMD_MAX,
@@ -55,16 +58,18 @@ enum rtpg_attr {
 	RTPG_A_LOCAL_ADDR,	/* binary 4/16: where packets arrive */
 	RTPG_A_LOCAL_PORT,	/* u16 */
 	RTPG_A_EXPECT_ADDR,	/* binary 4/16: the peer packets should come from */
-	RTPG_A_EXPECT_PORT,	/* u16 */
+	RTPG_A_EXPECT_PORT,	/* u16; 0: any port of EXPECT_ADDR */
 	RTPG_A_SOURCE_MODE,	/* u8, enum rtpg_source_mode */
-	RTPG_A_SRC_ADDR,	/* binary 4/16: the relay's address sending on */
+	RTPG_A_SRC_ADDR,	/* binary 4/16: the relay's address sending on
+				 * (all zero: the route picks it) */
 	RTPG_A_SRC_PORT,	/* u16: the relay's port sending on */
 	RTPG_A_DST_ADDR,	/* binary 4/16: where forwarded packets go */
 	RTPG_A_DST_PORT,	/* u16 */
 	RTPG_A_TOS,		/* u8: DSCP/ECN byte for forwarded packets */
 	RTPG_A_FLAGS,		/* u32, enum rtpg_target_flags */
 	RTPG_A_PT_ALLOW,	/* binary 16: bitmap of RTP payload types 0..127
-				 * forwarded with RTPG_F_PT_FILTER */
+				 * forwarded with RTPG_F_PT_FILTER; type n is
+				 * bit n % 8 (1 << (n % 8)) of byte n / 8 */
 	RTPG_A_STATS,		/* nested, enum rtpg_stats_attr (replies only) */
 	RTPG_A_SSRC,		/* nested, enum rtpg_ssrc_attr, repeated (replies only) */
 	RTPG_A_PAD,
@@ -103,7 +108,7 @@ enum rtpg_stats_attr {
 	RTPG_S_ERRORS,		/* u64: all drops */
 	RTPG_S_HANDED_UP,	/* u64: left to userspace */
 	RTPG_S_LAST_PACKET_NS,	/* u64: wall clock (ktime_get_real_ns) */
-	RTPG_S_DROPS,		/* binary: u64[__RTPG_DROP_MAX] */
+	RTPG_S_DROPS,		/* binary: u64[__RTPG_DROP_MAX], host order */
 	RTPG_S_PAD,
 	__RTPG_S_MAX,
 };
@@ -114,7 +119,8 @@ enum rtpg_ssrc_attr {
 	RTPG_SS_SSRC,		/* u32 */
 	RTPG_SS_PACKETS,	/* u64 */
 	RTPG_SS_BYTES,		/* u64: payload */
-	RTPG_SS_PT_BITMAP,	/* binary 16: payload types seen */
+	RTPG_SS_PT_BITMAP,	/* binary 16: payload types seen, laid out as
+				 * RTPG_A_PT_ALLOW */
 	RTPG_SS_LOST,		/* u64: expected - received, 0 if negative */
 	RTPG_SS_JITTER,		/* u32: timestamp units (needs the clock rate: 8000 assumed) */
 	RTPG_SS_PAD,

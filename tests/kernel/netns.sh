@@ -230,7 +230,8 @@ case_module_unloads() {
 # (skipped without it), then the end of the daemon.
 CASES=(case_debian_kernel case_modprobe case_topology case_daemon_starts
 	case_userspace_call)
-MODULE_CASES=(case_module_loads case_module_unloads)
+. "$(dirname "$0")/cases_module.sh"
+MODULE_CASES=(case_module_loads "${KMOD_CASES[@]}" case_module_unloads)
 END_CASES=(case_daemon_stops)
 
 main() {
