@@ -103,6 +103,11 @@ static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 		bencode_list_add(flags, bencode_str_new(a, rtcp ? "RTCP" : "RTP"));
 	bencode_dict_add_str(a, d, "path", st->in_kernel ? "kernel" : "userspace");
 	add_counters(a, bencode_dict_add_dict(a, d, "stats"), packets, bytes, errors);
+	/* the kernel's share of those (forwarded by xt_RTPGATE) */
+	add_counters(a, bencode_dict_add_dict(a, d, "kernel"),
+		     st->k_done.packets + st->k_live.packets,
+		     st->k_done.bytes + st->k_live.bytes,
+		     st->k_done.errors + st->k_live.errors);
 	bencode_dict_add_int(a, d, "last packet", last / 1000000);
 	if (!rtcp)
 		add_ssrcs(a, d, st);
