@@ -62,7 +62,8 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
-all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN)
+all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) \
+	$(BUILD)/tests/tools/srtp_peer
 
 deps:
 	scripts/install-deps.sh
@@ -128,6 +129,12 @@ $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) -lm
+
+# The media tests' SRTP party: libsrtp2 alone, no rtpgate code
+# (tests/media/cases_sdes.py).
+$(BUILD)/tests/tools/srtp_peer: tests/tools/srtp_peer.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SRTP_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(SRTP_LIBS)
 
 # The operator tools (utils/rtpgate-*.c): lib only, no glib.
 $(BUILD)/utils/%.o: utils/%.c
