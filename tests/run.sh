@@ -41,6 +41,9 @@ SUITES=(
 [ -f tests/kernel/run.sh ] && SUITES+=(
 	"kernel (qemu)|RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null && tests/kernel/run.sh"
 )
+[ -f tests/deb/run.sh ] && SUITES+=(
+	"packages|tests/deb/run.sh"
+)
 [ -f tests/fuzz/run.sh ] && SUITES+=(
 	"fuzz (short)|make --no-print-directory fuzz-build >/dev/null && tests/fuzz/run.sh ${FUZZ_SHORT_SECONDS:-10}"
 )
