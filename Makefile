@@ -43,11 +43,10 @@ SRTP_LIBS = $(shell pkg-config --libs libsrtp2)
 NL_LIBS = $(shell pkg-config --libs libmnl libnftnl)
 # libcrypto: HMAC and MD5 for STUN (lib/stun.c)
 CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
+# libssl: DTLS-SRTP (daemon/dtls.c only)
+SSL_LIBS = $(shell pkg-config --libs libssl)
 # HTTP for the Prometheus metrics (daemon/metrics.c)
 HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
-# libxtables: the iptables extension (utils/libxt_RTPGATE.c)
-XT_CFLAGS = $(shell pkg-config --cflags xtables)
-XT_LIBS = $(shell pkg-config --libs xtables)
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -61,12 +60,11 @@ DTEST_BIN := $(DTEST_SRC:tests/daemon/%.c=$(BUILD)/tests/daemon/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 UTIL_BIN := $(BUILD)/rtpgate-ctl $(BUILD)/rtpgate-ng
-XT_SO := $(BUILD)/libxt_RTPGATE.so
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
-all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) $(XT_SO) \
+all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) \
 	$(BUILD)/tests/tools/srtp_peer
 
 deps:
@@ -98,16 +96,6 @@ test-kernel:
 kmod:
 	$(MAKE) -C kernel-module
 
-# Debian packages (debian/): built in a copy of the tree, the .debs left in
-# build/deb/. test-deb installs them in a fresh Debian root (tests/deb/).
-.PHONY: deb test-deb
-deb:
-	RTPGATE_DEB_TESTS=1 scripts/install-deps.sh >/dev/null
-	debian/build-debs.sh --out build/deb
-
-test-deb:
-	tests/deb/run.sh
-
 unit: $(UNIT_BIN) $(DTEST_BIN)
 	@for t in $^; do $$t || exit 1; done
 
@@ -127,7 +115,7 @@ $(BUILD)/librtpgate.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rtpgated: $(DAEMON_OBJ) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(CRYPTO_LIBS) $(NL_LIBS) $(SRTP_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(NL_LIBS) $(SRTP_LIBS) -lm
 
 # tests/unit/ tests lib/ only. tests/daemon/test_X.c names the daemon
 # modules it links in a line "/* needs: ports interface */".
@@ -139,7 +127,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/tes
 needs = $(patsubst %,$(BUILD)/daemon/%.o,$(shell sed -n 's|^/\* needs: \(.*\) \*/$$|\1|p' $(1)))
 $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit/test.o \
 		$$(call needs,tests/daemon/test_$$*.c) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) -lm
@@ -157,11 +145,6 @@ $(BUILD)/utils/%.o: utils/%.c
 
 $(BUILD)/rtpgate-%: $(BUILD)/utils/rtpgate-%.o $(BUILD)/utils/tool_net.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
-
-# The iptables extension: a shared object xtables loads by target name.
-$(BUILD)/libxt_%.so: utils/libxt_%.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(XT_CFLAGS) -fPIC -shared -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(XT_LIBS)
 
 # libFuzzer targets: the library is built again with coverage
 # instrumentation in build-fuzz/.
@@ -183,5 +166,4 @@ bench: deps all
 clean:
 	rm -rf build build-san build-fuzz
 
-# (build/deb/ holds package trees and a Debian root, full of *.d directories)
--include $(shell find build build-san build-fuzz -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)
