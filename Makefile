@@ -47,6 +47,9 @@ CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
 SSL_LIBS = $(shell pkg-config --libs libssl)
 # HTTP for the Prometheus metrics (daemon/metrics.c)
 HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
+# libxtables: the iptables extension (utils/libxt_RTPGATE.c)
+XT_CFLAGS = $(shell pkg-config --cflags xtables)
+XT_LIBS = $(shell pkg-config --libs xtables)
 
 LIB_SRC := $(wildcard lib/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
@@ -60,11 +63,12 @@ DTEST_BIN := $(DTEST_SRC:tests/daemon/%.c=$(BUILD)/tests/daemon/%)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/tests/bench/%)
 UTIL_BIN := $(BUILD)/rtpgate-ctl $(BUILD)/rtpgate-ng
+XT_SO := $(BUILD)/libxt_RTPGATE.so
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
-all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) \
+all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) $(XT_SO) \
 	$(BUILD)/tests/tools/srtp_peer
 
 deps:
@@ -95,6 +99,16 @@ test-kernel:
 .PHONY: kmod
 kmod:
 	$(MAKE) -C kernel-module
+
+# Debian packages (debian/): built in a copy of the tree, the .debs left in
+# build/deb/. test-deb installs them in a fresh Debian root (tests/deb/).
+.PHONY: deb test-deb
+deb:
+	RTPGATE_DEB_TESTS=1 scripts/install-deps.sh >/dev/null
+	debian/build-debs.sh --out build/deb
+
+test-deb:
+	tests/deb/run.sh
 
 unit: $(UNIT_BIN) $(DTEST_BIN)
 	@for t in $^; do $$t || exit 1; done
@@ -146,6 +160,11 @@ $(BUILD)/utils/%.o: utils/%.c
 $(BUILD)/rtpgate-%: $(BUILD)/utils/rtpgate-%.o $(BUILD)/utils/tool_net.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lm
 
+# The iptables extension: a shared object xtables loads by target name.
+$(BUILD)/libxt_%.so: utils/libxt_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(XT_CFLAGS) -fPIC -shared -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(XT_LIBS)
+
 # libFuzzer targets: the library is built again with coverage
 # instrumentation in build-fuzz/.
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -166,4 +185,5 @@ bench: deps all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)
+# (build/deb/ holds package trees and a Debian root, full of *.d directories)
+-include $(shell find build build-san build-fuzz -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
