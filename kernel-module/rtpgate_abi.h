@@ -128,7 +128,7 @@ enum rtpg_ssrc_attr {
 };
 #define RTPG_SS_MAX (__RTPG_SS_MAX - 1)
 
-/* xtables target info: "-j RTPGATE --table N" (iptables via
+/* xtables target info: "-j RTPGATE --table-id N" (iptables via
  * libxt_RTPGATE.so, nftables via nft_compat). */
 struct xt_rtpgate_info {
 	__u32 table;
