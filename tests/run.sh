@@ -39,7 +39,7 @@ SUITES=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
 )
 [ -f tests/kernel/run.sh ] && SUITES+=(
-	"kernel (qemu)|RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null && tests/kernel/run.sh"
+	"kernel (qemu)|RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null && make --no-print-directory kmod DEBUG=1 >/dev/null && tests/kernel/run.sh"
 )
 [ -f tests/deb/run.sh ] && SUITES+=(
 	"packages|tests/deb/run.sh"

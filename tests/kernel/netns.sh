@@ -31,9 +31,10 @@
 # A case is a function case_* that prints "ok - <sentence>" or
 # "FAIL - <sentence>" through check/run_py; CASES (each needs the one
 # before: the first failure stops them), MODULE_CASES (skipped without a
-# module) and END_CASES list them in order. Module cases to come (the kernel
-# forwarding path: rtpgated --table=0, kernel counters rise, userspace sees
-# nothing) go into MODULE_CASES. Ends with "N passed, M failed[, K skipped]".
+# module: the module's own cases, cases_module.sh, rtpgated's start-up
+# and shutdown with it, cases_daemon.sh (whose cases without the module
+# join CASES), then calls forwarded by it, cases_kernel_path.sh) and
+# END_CASES list them in order. Ends with "N passed, M failed[, K skipped]".
 set -u
 
 RELAY_INT=10.99.1.1 CALLER_IP=10.99.1.2
@@ -228,10 +229,13 @@ case_module_unloads() {
 
 # Cases that need nothing but the VM, then the ones that need the module
 # (skipped without it), then the end of the daemon.
-CASES=(case_debian_kernel case_modprobe case_topology case_daemon_starts
-	case_userspace_call)
+. "$(dirname "$0")/cases_daemon.sh"
 . "$(dirname "$0")/cases_module.sh"
-MODULE_CASES=(case_module_loads "${KMOD_CASES[@]}" case_module_unloads)
+. "$(dirname "$0")/cases_kernel_path.sh"
+CASES=(case_debian_kernel case_modprobe case_topology case_daemon_starts
+	case_userspace_call "${DAEMON_CASES[@]}")
+MODULE_CASES=(case_module_loads "${KMOD_CASES[@]}" "${DAEMON_MODULE_CASES[@]}"
+	"${KPATH_CASES[@]}" case_module_unloads)
 END_CASES=(case_daemon_stops)
 
 main() {
