@@ -3,6 +3,7 @@
 #include "ng_commands.h"
 
 #include <errno.h>
+#include <stdio.h>
 
 #include "call.h"
 #include "call_lifetime.h"
@@ -75,6 +76,7 @@ int ng_cmd_query(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 	if (!call)
 		return ng_fail(req, "Unknown call-id");
 	rg_call_pause(call);	/* what the worker learned is read while it waits */
+	rg_offload_refresh(ctx->offload, call);
 	rc = rg_call_stats_add(req->arena, reply, call);
 	rg_call_resume(call);
 	return rc ? ng_fail(req, "Out of memory") : 0;
@@ -134,6 +136,28 @@ static void add_control(struct rg_arena *a, struct bencode_item *stats,
 	}
 }
 
+/* What was relayed since start, in all and by path (rg_relayed_totals). */
+static void add_relayed(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *tot)
+{
+	static const char *const path[2] = { "userspace", "kernel" };
+	struct rg_relayed r;
+	char key[48];
+	int p;
+
+	rg_relayed_totals(ctx, &r);
+	bencode_dict_add_int(a, tot, "relayedpackets", (int64_t)(r.packets[0] + r.packets[1]));
+	bencode_dict_add_int(a, tot, "relayedbytes", (int64_t)(r.bytes[0] + r.bytes[1]));
+	bencode_dict_add_int(a, tot, "relayedpacketerrors", (int64_t)(r.errors[0] + r.errors[1]));
+	for (p = 0; p < 2; p++) {
+		snprintf(key, sizeof(key), "relayedpackets_%s", path[p]);
+		bencode_dict_add_int(a, tot, key, (int64_t)r.packets[p]);
+		snprintf(key, sizeof(key), "relayedbytes_%s", path[p]);
+		bencode_dict_add_int(a, tot, key, (int64_t)r.bytes[p]);
+		snprintf(key, sizeof(key), "relayedpacketerrors_%s", path[p]);
+		bencode_dict_add_int(a, tot, key, (int64_t)r.errors[p]);
+	}
+}
+
 static void add_drops(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *tot)
 {
 	struct bencode_item *d = bencode_dict_add_dict(a, tot, "drops");
@@ -169,6 +193,7 @@ int ng_statistics_add(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_ite
 	bencode_dict_add_int(a, tot, "finaltimeoutsessions", (int64_t)s->final_timeout_sessions);
 	bencode_dict_add_int(a, tot, "offertimeoutsessions", (int64_t)s->offer_timeout_sessions);
 	add_drops(ctx, a, tot);
+	add_relayed(ctx, a, tot);
 	bencode_dict_add_int(a, tot, "avgcallduration", s->ended_sessions ?
 		(int64_t)(s->duration_us_total / s->ended_sessions / 1000000) : 0);
 	add_control(a, stats, s);

@@ -192,6 +192,32 @@ void rg_offload_withdraw(struct rg_offload *o, struct rg_call *call)
 		rg_call_foreach_media(call, withdraw_media, o);
 }
 
+static void refresh_stream(struct rg_offload *o, struct rg_stream *s)
+{
+	struct sockaddr_storage local;
+	struct rg_kernel_entry e;
+
+	if (!s->in_kernel)
+		return;
+	with_port(&local, s->media->ml->iface, s->local_port);
+	if (rg_kernel_target_get(o->ctx->kernel, &local, &e) == 0) {
+		memset(&s->k_live, 0, sizeof(s->k_live));
+		fold(&s->k_live, &e.stats);
+	}
+}
+
+static void refresh_media(struct rg_media *m, void *arg)
+{
+	refresh_stream(arg, &m->rtp);
+	refresh_stream(arg, &m->rtcp);
+}
+
+void rg_offload_refresh(struct rg_offload *o, struct rg_call *call)
+{
+	if (o && o->ctx->kernel)
+		rg_call_foreach_media(call, refresh_media, o);
+}
+
 static int poll_one(const struct rg_kernel_entry *e, void *arg)
 {
 	struct rg_offload *o = arg;

@@ -39,6 +39,10 @@ void rg_offload_call(struct rg_offload *o, struct rg_call *call);
  * kernel counted to the streams' totals. */
 void rg_offload_withdraw(struct rg_offload *o, struct rg_call *call);
 
+/* @call paused: reads the kernel's current counters for @call's streams in
+ * the kernel (query wants them exact, not as of the last poll). */
+void rg_offload_refresh(struct rg_offload *o, struct rg_call *call);
+
 /* About once a second: looks again at calls the workers gave notice of,
  * and reads the kernel's counters into the streams it forwards. */
 void rg_offload_poll(struct rg_offload *o);
