@@ -174,8 +174,10 @@ HOST_MOUNTS = [
     "  echo '%s cannot mount the host root over 9p'" % MARK,
     "  echo o > /proc/sysrq-trigger; sleep 5; poweroff -f",
     "fi",
+    "@KEEP_REPO@",
     "mount -t tmpfs -o mode=1777 tmpfs /mnt/tmp",
     "mount -t tmpfs -o mode=755 tmpfs /mnt/run",
+    "@RESTORE_REPO@",
     "mount -t proc proc /mnt/proc",
     "mount -t sysfs sysfs /mnt/sys",
     "mount -t devtmpfs devtmpfs /mnt/dev",
@@ -187,6 +189,20 @@ HOST_MOUNTS = [
     "ln -s /proc/self/fd/1 /mnt/dev/stdout",
     "ln -s /proc/self/fd/2 /mnt/dev/stderr",
 ]
+
+
+def host_mounts(repo):
+    """HOST_MOUNTS for a repository at @repo. The chroot gets fresh tmpfs
+    on /tmp and /run; a repository cloned under one of them (as CI may do)
+    would vanish beneath it, so it is bound aside first and bound back at
+    the same path afterwards."""
+    under = any(repo == d or repo.startswith(d + "/") for d in ("/tmp", "/run"))
+    keep = ("mkdir -p /keep && mount -o bind /mnt%s /keep" % shlex.quote(repo)
+            if under else ":")
+    restore = ("mkdir -p /mnt%s && mount -o bind /keep /mnt%s"
+               % (shlex.quote(repo), shlex.quote(repo)) if under else ":")
+    return [keep if l == "@KEEP_REPO@" else restore if l == "@RESTORE_REPO@"
+            else l for l in HOST_MOUNTS]
 
 
 def init_script(mods, script, args, guest_timeout):
@@ -207,7 +223,7 @@ def init_script(mods, script, args, guest_timeout):
     for m in mods:
         lines.append("insmod /modules/%s || echo '%s insmod %s failed'"
                      % (initrd_name(m), MARK, initrd_name(m)))
-    lines += HOST_MOUNTS + [
+    lines += host_mounts(REPO) + [
         "echo '%s running %s'" % (MARK, script),
         "chroot /mnt /usr/bin/env -i HOME=/tmp TERM=dumb LANG=C.UTF-8 "
         "RTPGATE_IN_VM=1 "
