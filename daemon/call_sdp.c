@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "call.h"
 #include "call_crypto.h"
 #include "codec.h"
@@ -85,21 +86,12 @@ static struct rg_interface *pick_iface(struct rg_ctx *ctx, struct ng_request *re
 	return NULL;
 }
 
+/* @ss for media at @addr:@port; family 0 (unknown) for none or hold. */
 static void set_endpoint(struct sockaddr_storage *ss, const char *addr, unsigned port)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
 	memset(ss, 0, sizeof(*ss));
-	if (!addr || !port || port > 65535 || is_hold_address(addr))
-		return;
-	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-	}
+	if (addr && port && port <= 65535 && !is_hold_address(addr))
+		rg_addr_from_text(ss, addr, port);
 }
 
 /* Where the sender's media of @m comes from, per trust-address (the SDP),

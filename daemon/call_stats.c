@@ -1,30 +1,21 @@
 /* call_stats.c - see call_stats.h. */
 #include "call_stats.h"
 
-#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <string.h>
+
+#include "addr.h"
 
 static void add_endpoint(struct rg_arena *a, struct bencode_item *dict,
 			 const char *key, const struct sockaddr_storage *ss)
 {
-	char text[INET6_ADDRSTRLEN] = "";
+	char text[INET6_ADDRSTRLEN];
 	struct bencode_item *ep;
-	unsigned port = 0;
+	unsigned port;
 
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &sin->sin_addr, text, sizeof(text));
-		port = ntohs(sin->sin_port);
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, text, sizeof(text));
-		port = ntohs(sin6->sin6_port);
-	} else {
+	if (!rg_addr_to_text(ss, text, sizeof(text), &port))
 		return;	/* not known yet */
-	}
 	ep = bencode_dict_add_dict(a, dict, key);
 	if (!ep)
 		return;

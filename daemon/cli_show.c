@@ -6,11 +6,12 @@
  */
 #include "cli_commands.h"
 
-#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <glib.h>
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "addr.h"
 #include "call.h"
 #include "call_lifetime.h"
 #include "ctx.h"
@@ -131,16 +132,15 @@ void cli_list_totals(struct rg_ctx *ctx, struct rg_buf *out)
 /* "ADDR:PORT" ("[ADDR]:PORT" for IPv6), or "(unknown)". */
 static const char *endpoint_text(const struct sockaddr_storage *ss, char *buf, size_t size)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
 	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
 
-	if (ss->ss_family == AF_INET && inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr)))
-		snprintf(buf, size, "%s:%u", addr, ntohs(sin->sin_port));
-	else if (ss->ss_family == AF_INET6 && inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr)))
-		snprintf(buf, size, "[%s]:%u", addr, ntohs(sin6->sin6_port));
-	else
+	if (!rg_addr_to_text(ss, addr, sizeof(addr), &port))
 		snprintf(buf, size, "(unknown)");
+	else if (ss->ss_family == AF_INET6)
+		snprintf(buf, size, "[%s]:%u", addr, port);
+	else
+		snprintf(buf, size, "%s:%u", addr, port);
 	return buf;
 }
 

@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
 #include <netinet/in.h>
@@ -16,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "addr.h"
 
 #define CONFIG_GROUP "rtpgate"
 
@@ -312,8 +313,6 @@ int rg_parse_endpoint(const char *s, const char *default_host,
 	g_autofree char *host = NULL;
 	const char *colon, *port_s;
 	unsigned port;
-	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
 
 	memset(addr, 0, sizeof(*addr));
 	if (s[0] == '[') {
@@ -337,18 +336,9 @@ int rg_parse_endpoint(const char *s, const char *default_host,
 		*err = g_strdup_printf("'%s' has no valid port (1-65535)", s);
 		return -EINVAL;
 	}
-	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		*len = sizeof(*sin);
+	*len = rg_addr_from_text(addr, host, port);
+	if (*len)
 		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*sin6);
-		return 0;
-	}
 	*err = g_strdup_printf("'%s' is not an IPv4 or IPv6 address", host);
 	return -EINVAL;
 }

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "addr.h"
 #include "call.h"
 #include "ctx.h"
 #include "kernel.h"
@@ -42,10 +43,7 @@ static void with_port(struct sockaddr_storage *out, const struct rg_interface *i
 		      unsigned port)
 {
 	*out = iface->local;
-	if (out->ss_family == AF_INET)
-		((struct sockaddr_in *)out)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)out)->sin6_port = htons((uint16_t)port);
+	rg_addr_set_port(out, port);
 }
 
 struct rg_offload *rg_offload_create(struct rg_ctx *ctx)

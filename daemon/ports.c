@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "ports.h"
 
 /* The ring holds the free RTP ports, oldest first, starting at @head. Ports
@@ -111,10 +112,7 @@ static int bind_port(const struct rg_port_pool *pool, unsigned port)
 	struct sockaddr_storage sa = pool->local;
 	int family = sa.ss_family, one = 1, fd, err;
 
-	if (family == AF_INET)
-		((struct sockaddr_in *)&sa)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)&sa)->sin6_port = htons((uint16_t)port);
+	rg_addr_set_port(&sa, port);
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

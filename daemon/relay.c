@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr.h"
 #include "call.h"
 #include "call_crypto.h"
 #include "log.h"
@@ -65,26 +66,6 @@ static inline void count(_Atomic uint64_t *c, uint64_t n)
 			      memory_order_relaxed);
 }
 
-static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return a6->sin6_port == b6->sin6_port &&
-		       memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
-	return false;
-}
-
-static socklen_t endpoint_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
 /* Applies the learning rules to a packet from @src; false: drop it. */
 static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *src,
 			  int64_t now)
@@ -92,7 +73,7 @@ static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *s
 	const struct rg_monologue *ml = st->media->ml;
 
 	if (ml->latching == NG_LATCH_ASYMMETRIC)
-		return !ml->strict_source || !st->peer.ss_family || same_endpoint(src, &st->peer);
+		return !ml->strict_source || !st->peer.ss_family || rg_addr_equal(src, &st->peer);
 	switch (st->latch) {
 	case RG_LATCH_OPEN:
 		st->learned = *src;
@@ -108,7 +89,7 @@ static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *s
 		rg_offload_notice(ml->call->offload, st, now);	/* may go to the kernel */
 		/* fall through */
 	case RG_LATCH_LOCKED:
-		if (same_endpoint(src, &st->learned))
+		if (rg_addr_equal(src, &st->learned))
 			return true;
 		if (ml->strict_source)
 			return false;
@@ -266,7 +247,7 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		out_fd = t->fd;
 		b->oiov[queued] = (struct iovec){ .iov_base = b->buf[i], .iov_len = len };
 		b->out[queued].msg_hdr = (struct msghdr){
-			.msg_name = (void *)dest, .msg_namelen = endpoint_len(dest),
+			.msg_name = (void *)dest, .msg_namelen = rg_addr_len(dest),
 			.msg_iov = &b->oiov[queued], .msg_iovlen = 1,
 		};
 		queued++;
@@ -339,7 +320,7 @@ void rg_call_resume(struct rg_call *call)
 void rg_stream_signalled(struct rg_stream *st, const struct sockaddr_storage *peer,
 			 bool keep_lock)
 {
-	if (!same_endpoint(&st->peer, peer))
+	if (!rg_addr_equal(&st->peer, peer))
 		memset(&st->learned, 0, sizeof(st->learned));
 	st->peer = *peer;
 	if (!keep_lock || st->latch != RG_LATCH_LOCKED)

@@ -5,7 +5,7 @@
  * removed again. Every case passes --config-file, so the real default file
  * (/etc/rtpgate/rtpgate.conf) is never read.
  */
-/* needs: config */
+/* needs: config addr */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>

@@ -2,7 +2,7 @@
  *
  * Port ranges stay within 42000-42999 (test_ports uses 41000-41999).
  */
-/* needs: interface ports */
+/* needs: interface ports addr */
 #include <arpa/inet.h>
 #include <errno.h>
 

@@ -3,7 +3,7 @@
  * Ranges stay within 41000-41999 so as not to meet the daemon's
  * integration tests (20000-39999) or test_interface (42000-42999).
  */
-/* needs: ports */
+/* needs: ports addr */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
