@@ -341,8 +341,16 @@ def watch_call(client, uac, call_id, caller_tag, callee_tag, report):
                  % (call_id, listed_calls(client)))
     if not seen:
         return None
-    reply = ng(client, {"command": "query", "call-id": call_id})
-    return check_query_during_call(report, reply, caller_tag, callee_tag)
+    # The call is listed from the offer on; the answer (the callee's tag)
+    # follows when Kamailio relays the 200 OK, so give it a moment.
+    last = {}
+
+    def both_tags():
+        last["reply"] = ng(client, {"command": "query", "call-id": call_id})
+        tags = last["reply"].get("tags")
+        return isinstance(tags, dict) and caller_tag in tags and callee_tag in tags
+    wait_until(both_tags, 5.0, step=0.1)
+    return check_query_during_call(report, last["reply"], caller_tag, callee_tag)
 
 
 def one_call(report, setup, client):
