@@ -17,7 +17,6 @@
 #include "worker.h"
 
 #define BATCH 32
-#define PKT_MAX 4096
 
 const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_NO_DESTINATION] = "no-destination",
@@ -35,7 +34,7 @@ struct rg_batch {
 	struct sockaddr_storage src[BATCH];
 	struct mmsghdr out[BATCH];
 	struct iovec oiov[BATCH];
-	_Alignas(16) unsigned char buf[BATCH][PKT_MAX];	/* libsrtp wants 4-byte alignment */
+	_Alignas(16) unsigned char buf[BATCH][RG_PKT_MAX];	/* libsrtp wants 4-byte alignment */
 };
 
 struct rg_batch *rg_batch_create(void)
@@ -45,7 +44,7 @@ struct rg_batch *rg_batch_create(void)
 
 	for (i = 0; i < BATCH; i++) {
 		b->iov[i].iov_base = b->buf[i];
-		b->iov[i].iov_len = PKT_MAX - RG_SRTP_TRAILER_ROOM;	/* room to encrypt */
+		b->iov[i].iov_len = RG_PKT_MAX - RG_SRTP_TRAILER_ROOM;	/* room to encrypt */
 		b->in[i].msg_hdr.msg_name = &b->src[i];
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->src[i]);
 		b->in[i].msg_hdr.msg_iov = &b->iov[i];
@@ -170,8 +169,8 @@ static bool transcrypt(struct rg_stream *st, const struct rg_stream *t, bool rtc
 		rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) :
 			    rg_srtp_unprotect(in->rx, pkt, len);
 	if (!rc && out && out->active)
-		rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, PKT_MAX) :
-			    rg_srtp_protect(out->tx, pkt, len, PKT_MAX);
+		rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, RG_PKT_MAX) :
+			    rg_srtp_protect(out->tx, pkt, len, RG_PKT_MAX);
 	if (!rc)
 		return true;
 	drops[rc == -EBADMSG ? RG_DROP_SRTP_AUTH :
@@ -200,6 +199,37 @@ static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
 	}
 }
 
+struct rg_stream *rg_relay_packet(struct rg_stream *st, uint8_t *pkt, size_t *len,
+				  const struct sockaddr_storage *src,
+				  uint64_t drops[RG_DROP_COUNT], int64_t now_us,
+				  const struct sockaddr_storage **dest)
+{
+	struct rg_stream *t;
+	bool rtcp;
+
+	count(&st->c.packets, 1);
+	count(&st->c.bytes, *len);
+	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
+	if (!accept_source(st, src, now_us)) {
+		drops[RG_DROP_SOURCE]++;
+		count(&st->c.errors, 1);
+		return NULL;
+	}
+	rtcp = st->is_rtcp || (st->media->mux && rtp_is_rtcp(pkt, *len));
+	if (!rtcp)
+		track_ssrc(st, pkt, *len, now_us);
+	t = rg_relay_target(st, rtcp);
+	*dest = t ? rg_relay_destination(t) : NULL;
+	if (!*dest || t->fd < 0) {
+		drops[RG_DROP_NO_DESTINATION]++;
+		count(&st->c.errors, 1);
+		return NULL;
+	}
+	if (!transcrypt(st, t, rtcp, pkt, len, drops))
+		return NULL;
+	return t;
+}
+
 bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		      uint64_t drops[RG_DROP_COUNT], int64_t now_us)
 {
@@ -207,9 +237,7 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 	struct rg_stream *t;
 	unsigned queued = 0;
 	int out_fd = -1, n, i;
-	uint64_t bytes = 0;
 	size_t len;
-	bool rtcp;
 
 	n = recvmmsg(st->fd, b->in, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
@@ -217,28 +245,15 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 	for (i = 0; i < n; i++) {
 		len = b->in[i].msg_len;
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->src[i]);	/* for the next read */
-		bytes += len;
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			count(&st->c.packets, 1);
+			count(&st->c.bytes, len);
 			drops[RG_DROP_TOO_BIG]++;
 			count(&st->c.errors, 1);
 			continue;
 		}
-		if (!accept_source(st, &b->src[i], now_us)) {
-			drops[RG_DROP_SOURCE]++;
-			count(&st->c.errors, 1);
-			continue;
-		}
-		rtcp = st->is_rtcp || (st->media->mux && rtp_is_rtcp(b->buf[i], len));
-		if (!rtcp)
-			track_ssrc(st, b->buf[i], len, now_us);
-		t = rg_relay_target(st, rtcp);
-		dest = t ? rg_relay_destination(t) : NULL;
-		if (!dest || t->fd < 0) {
-			drops[RG_DROP_NO_DESTINATION]++;
-			count(&st->c.errors, 1);
-			continue;
-		}
-		if (!transcrypt(st, t, rtcp, b->buf[i], &len, drops))
+		t = rg_relay_packet(st, b->buf[i], &len, &b->src[i], drops, now_us, &dest);
+		if (!t)
 			continue;
 		if (t->fd != out_fd && queued) {
 			flush(b, out_fd, queued, st, drops);
@@ -254,9 +269,6 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 	}
 	if (queued)
 		flush(b, out_fd, queued, st, drops);
-	count(&st->c.packets, (uint64_t)n);
-	count(&st->c.bytes, bytes);
-	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
 	return n == BATCH;	/* a full batch: more may be queued */
 }
 

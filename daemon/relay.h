@@ -27,6 +27,11 @@
 
 #define RG_LEARN_WINDOW_US (3 * 1000000)
 
+/* A relay packet buffer: the longest datagram read is RG_PKT_MAX less
+ * RG_SRTP_TRAILER_ROOM (srtp.h), the room encrypting may add. Buffers
+ * handed to rg_relay_packet() are RG_PKT_MAX bytes, 16-byte aligned. */
+#define RG_PKT_MAX 4096
+
 enum rg_drop_reason {
 	RG_DROP_NO_DESTINATION,	/* the other party's address is not known yet */
 	RG_DROP_SOURCE,		/* strict-source: not from the locked address */
@@ -64,6 +69,19 @@ void rg_batch_destroy(struct rg_batch *b);
  * is edge-triggered, and the worker must read it again. */
 bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		      uint64_t drops[RG_DROP_COUNT], int64_t now_us);
+
+/* The per-packet path, whatever reads and writes the sockets: takes the
+ * datagram of *@len bytes at @pkt (a buffer of RG_PKT_MAX bytes) that
+ * arrived on @st from @src, counts it, applies learning, tracks its SSRC
+ * and transforms it in place (SRTP). Returns the stream to send it from,
+ * with *@dest the address to send it to and *@len its new length; or
+ * NULL when it is not to be forwarded: dropped (added to @drops and the
+ * stream's errors) or consumed by the stream itself. Worker thread only,
+ * while @st is registered with it. */
+struct rg_stream *rg_relay_packet(struct rg_stream *st, uint8_t *pkt, size_t *len,
+				  const struct sockaddr_storage *src,
+				  uint64_t drops[RG_DROP_COUNT], int64_t now_us,
+				  const struct sockaddr_storage **dest);
 
 /* The stream a packet arriving on @st leaves from: the partner's stream of
  * the same kind (@rtcp), or NULL while there is no partner. The call must
