@@ -48,6 +48,7 @@ SSL_LIBS = $(shell pkg-config --libs libssl)
 # HTTP for the Prometheus metrics (daemon/metrics.c)
 HTTP_LIBS = $(shell pkg-config --libs libmicrohttpd)
 # libxtables: the iptables extension (utils/libxt_RTPGATE.c)
+URING_LIBS = $(shell pkg-config --libs liburing)
 XT_CFLAGS = $(shell pkg-config --cflags xtables)
 XT_LIBS = $(shell pkg-config --libs xtables)
 
@@ -131,7 +132,7 @@ $(BUILD)/librtpgate.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/rtpgated: $(DAEMON_OBJ) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(NL_LIBS) $(SRTP_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(HTTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(URING_LIBS) -lm
 
 # tests/unit/ tests lib/ only. tests/daemon/test_X.c names the daemon
 # modules it links in a line "/* needs: ports interface */".
@@ -143,7 +144,7 @@ $(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/tes
 needs = $(patsubst %,$(BUILD)/daemon/%.o,$(shell sed -n 's|^/\* needs: \(.*\) \*/$$|\1|p' $(1)))
 $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit/test.o \
 		$$(call needs,tests/daemon/test_$$*.c) $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(URING_LIBS) -lm
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) -lm

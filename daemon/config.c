@@ -61,6 +61,7 @@ static GOptionEntry *option_table(struct rg_config *c, char **config_file)
 		{ "offer-timeout", 0, 0, G_OPTION_ARG_INT, &c->offer_timeout, "Seconds an unanswered offer is kept", "SECS" },
 		{ "delete-delay", 'd', 0, G_OPTION_ARG_INT, &c->delete_delay, "Seconds ports stay reserved after delete", "SECS" },
 		{ "num-threads", 'N', 0, G_OPTION_ARG_INT, &c->num_threads, "Media worker threads", "INT" },
+		{ "io-engine", 0, 0, G_OPTION_ARG_STRING, &c->io_engine_name, "How media workers use their sockets: auto (io_uring if the kernel allows it), uring or epoll", "ENGINE" },
 		{ "max-sessions", 0, 0, G_OPTION_ARG_INT, &c->max_sessions, "Maximum concurrent calls (-1: no limit)", "INT" },
 		{ "max-load", 0, 0, G_OPTION_ARG_DOUBLE, &c->max_load, "Refuse new calls while the 1-minute load average is above (0: off)", "N" },
 		{ "max-cpu", 0, 0, G_OPTION_ARG_DOUBLE, &c->max_cpu, "Refuse new calls while rtpgated uses more CPU, in percent of one core (0: off)", "PERCENT" },
@@ -188,6 +189,23 @@ static int check_limits(const struct rg_config *cfg, char **err)
 	return -EINVAL;
 }
 
+static int check_io_engine(struct rg_config *cfg, char **err)
+{
+	const char *s = cfg->io_engine_name;
+
+	if (!s || strcmp(s, "auto") == 0)
+		cfg->io_engine = RG_IO_AUTO;
+	else if (strcmp(s, "uring") == 0)
+		cfg->io_engine = RG_IO_URING;
+	else if (strcmp(s, "epoll") == 0)
+		cfg->io_engine = RG_IO_EPOLL;
+	else {
+		*err = g_strdup_printf("option --io-engine: '%s' is not auto, uring or epoll", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_endpoint(const char *name, const char *spec, struct sockaddr_storage *addr,
 			  socklen_t *len, char **err)
 {
@@ -218,6 +236,7 @@ static int validate(struct rg_config *cfg, char **err)
 	rc = rc ?: check_range("table", cfg->table, -1, 255, err);
 	rc = rc ?: check_range("log-rate-limit", cfg->log_rate_limit, 0, 1000000, err);
 	rc = rc ?: check_limits(cfg, err);
+	rc = rc ?: check_io_engine(cfg, err);
 	if (rc)
 		return rc;
 	if (cfg->port_max < cfg->port_min + 1) {
@@ -288,6 +307,7 @@ void rg_config_free(struct rg_config *cfg)
 	g_free(cfg->listen_cli);
 	g_free(cfg->listen_http);
 	g_free(cfg->pidfile);
+	g_free(cfg->io_engine_name);
 	g_free(cfg->config_file);
 	memset(cfg, 0, sizeof(*cfg));
 }

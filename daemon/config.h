@@ -14,6 +14,13 @@
 
 #define RG_DEFAULT_CONFIG_FILE "/etc/rtpgate/rtpgate.conf"
 
+/* How media workers read and write their sockets (README "Threads"). */
+enum rg_io_engine {
+	RG_IO_AUTO,	/* io_uring if the kernel allows it, else epoll */
+	RG_IO_URING,
+	RG_IO_EPOLL,
+};
+
 struct rg_config {
 	char **interfaces;		/* NULL-terminated specs as given */
 	char *listen_ng;
@@ -33,6 +40,8 @@ struct rg_config {
 	int offer_timeout;
 	int delete_delay;
 	int num_threads;
+	char *io_engine_name;		/* --io-engine as given */
+	enum rg_io_engine io_engine;
 	int max_sessions;		/* -1 = no limit */
 	double max_load;		/* 1-minute load average; 0 = off */
 	double max_cpu;			/* percent of one core; 0 = off */

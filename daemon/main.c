@@ -168,12 +168,13 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out_ifaces;
 	ctx.offload = ctx.kernel ? rg_offload_create(&ctx) : NULL;
-	ctx.engine = rg_media_engine_create((unsigned)cfg.num_threads);
+	ctx.engine = rg_media_engine_create((unsigned)cfg.num_threads, cfg.io_engine);
 	if (!ctx.engine) {
 		rc = -ENOMEM;
 		goto out_kernel;
 	}
-	rg_info("media: %d userspace worker thread(s)", cfg.num_threads);
+	rg_info("media: %d userspace worker thread(s), %s", cfg.num_threads,
+		rg_media_engine_io_name(ctx.engine));
 	ctx.calls = rg_calls_create();
 	rc = run(&ctx, &cfg);
 	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */

@@ -65,6 +65,20 @@ static inline void count(_Atomic uint64_t *c, uint64_t n)
 			      memory_order_relaxed);
 }
 
+void rg_relay_drop(struct rg_stream *st, enum rg_drop_reason why,
+		   uint64_t drops[RG_DROP_COUNT])
+{
+	drops[why]++;
+	count(&st->c.errors, 1);
+}
+
+void rg_relay_too_big(struct rg_stream *st, size_t len, uint64_t drops[RG_DROP_COUNT])
+{
+	count(&st->c.packets, 1);
+	count(&st->c.bytes, len);
+	rg_relay_drop(st, RG_DROP_TOO_BIG, drops);
+}
+
 /* Applies the learning rules to a packet from @src; false: drop it. */
 static bool accept_source(struct rg_stream *st, const struct sockaddr_storage *src,
 			  int64_t now)
@@ -190,8 +204,7 @@ static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
 	while (off < n) {
 		r = sendmmsg(fd, b->out + off, n - off, MSG_DONTWAIT);
 		if (r <= 0) {
-			drops[RG_DROP_SEND]++;
-			count(&st->c.errors, 1);
+			rg_relay_drop(st, RG_DROP_SEND, drops);
 			off++;
 			continue;
 		}
@@ -246,10 +259,7 @@ bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		len = b->in[i].msg_len;
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->src[i]);	/* for the next read */
 		if (b->in[i].msg_hdr.msg_flags & MSG_TRUNC) {
-			count(&st->c.packets, 1);
-			count(&st->c.bytes, len);
-			drops[RG_DROP_TOO_BIG]++;
-			count(&st->c.errors, 1);
+			rg_relay_too_big(st, len, drops);
 			continue;
 		}
 		t = rg_relay_packet(st, b->buf[i], &len, &b->src[i], drops, now_us, &dest);

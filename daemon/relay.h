@@ -70,6 +70,16 @@ void rg_batch_destroy(struct rg_batch *b);
 bool rg_relay_receive(struct rg_batch *b, struct rg_stream *st,
 		      uint64_t drops[RG_DROP_COUNT], int64_t now_us);
 
+/* A packet on @st that is dropped for @why: added to @drops and the
+ * stream's errors. Worker thread only, while @st is registered with it. */
+void rg_relay_drop(struct rg_stream *st, enum rg_drop_reason why,
+		   uint64_t drops[RG_DROP_COUNT]);
+
+/* A datagram of @len bytes on @st that does not fit a relay buffer with
+ * room to encrypt: counted as received, then dropped as too big. Same
+ * rules as rg_relay_drop(). */
+void rg_relay_too_big(struct rg_stream *st, size_t len, uint64_t drops[RG_DROP_COUNT]);
+
 /* The per-packet path, whatever reads and writes the sockets: takes the
  * datagram of *@len bytes at @pkt (a buffer of RG_PKT_MAX bytes) that
  * arrived on @st from @src, counts it, applies learning, tracks its SSRC

@@ -1,5 +1,6 @@
-/* worker.h - media worker threads: each owns an epoll set of relay sockets
- * and forwards what arrives on them (relay.c does the per-packet work).
+/* worker.h - media worker threads: each owns a set of relay sockets and
+ * forwards what arrives on them (relay.c does the per-packet work), using
+ * either io_uring (uring.c) or epoll with recvmmsg/sendmmsg (worker.c).
  *
  * Ownership: a socket registered with a worker, and the stream state it
  * points to, belong to that worker's thread until they are removed again.
@@ -14,13 +15,19 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "relay.h"
 
 struct rg_worker;
 struct rg_media_engine;
 
-/* Starts @n worker threads. NULL on failure (logged). */
-struct rg_media_engine *rg_media_engine_create(unsigned n);
+/* Starts @n worker threads using @io (RG_IO_AUTO: io_uring when the
+ * kernel allows it, else epoll, which is logged). NULL on failure, or
+ * when RG_IO_URING is asked for and unavailable (logged). */
+struct rg_media_engine *rg_media_engine_create(unsigned n, enum rg_io_engine io);
+
+/* "io_uring" or "epoll": what the workers use. */
+const char *rg_media_engine_io_name(const struct rg_media_engine *engine);
 
 /* Stops and joins the workers. Every socket must have been removed. */
 void rg_media_engine_destroy(struct rg_media_engine *engine);
