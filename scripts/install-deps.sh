@@ -6,7 +6,7 @@
 set -eu
 
 # Build: compiler, pkg-config, the libraries the code links against.
-BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev libmicrohttpd-dev libssl-dev libmnl-dev libnftnl-dev libsrtp2-dev libxtables-dev"
+BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev libmicrohttpd-dev libssl-dev libmnl-dev libnftnl-dev libsrtp2-dev libxtables-dev liburing-dev"
 # Tests: Python 3 for the NG and end-to-end runners, real SIP peers, the
 # openssl tool as an independent DTLS peer (tests/daemon/test_dtls_interop.c).
 TEST_PKGS="python3 kamailio sip-tester netcat-openbsd procps iproute2 nftables openssl"
