@@ -1,26 +1,32 @@
 #!/bin/bash
-# rtp_bench.sh - media relay benchmark: rtpgated and Debian's rtpengine
-# (userspace, no kernel table) forwarding the same RTP load in one run.
+# rtp_bench.sh - media relay benchmark: rtpgated (each of its I/O engines,
+# io_uring and epoll) and Debian's rtpengine (userspace, no kernel table)
+# forwarding the same RTP load in one run.
 #
 #   CPU 0: the relay (taskset)              CPU 1: build/tests/bench/rtp_load
 #   rtpgated 127.0.0.1:30000-39999   <--NG--  sets up K calls, then each
 #   rtpengine 127.0.0.1:40000-49999  <-RTP->  party 127.0.0.11 / 127.0.0.12
 #                                             sends to its relay port
 #
-# Every scenario runs on each relay in turn (both meet much the same load
-# on this shared machine), starting the relay afresh (its RSS before the
+# Every scenario runs on each relay in turn (all meet much the same load
+# on this shared machine; each repetition starts with the next relay, so
+# none always goes first), starting the relay afresh (its RSS before the
 # calls is then a clean baseline) and stopping it by PID afterwards:
 #   realistic  K calls x 2 directions x 50 packets/s, K in RTP_BENCH_CALLS
 #   max        RTP_BENCH_MAX_CALLS calls (2 streams each), the rate of
 #              every stream rising by 1.25 each half second until loss
-# It prints each run's table, then one table with both relays side by side
-# and the ratios rtpgated/rtpengine. A benchmark measures and prints: exit
-# 0 unless it could not run at all (build failed, rtpgated would not start).
+# It prints each run's table, then one table with the relays side by side
+# (medians over the repetitions) and the ratios rtpgated/rtpengine. A
+# benchmark measures and prints: exit 0 unless it could not run at all
+# (build failed, no rtpgated engine would start).
 #
 # Environment: RTP_BENCH_CALLS ("200 400 800 1200"), RTP_BENCH_SECONDS (10),
 # RTP_BENCH_WARMUP (2), RTP_BENCH_MAX_CALLS (50 = 100 streams),
 # RTP_BENCH_MAX_SECONDS (10), RTP_BENCH_MAX_START_RATE (200 packets/s per
-# stream), RTP_BENCH_RTPENGINE=0 to leave rtpengine out.
+# stream), RTP_BENCH_RTPENGINE=0 to leave rtpengine out,
+# RTP_BENCH_ENGINES ("uring epoll": rtpgated's --io-engine values to run),
+# RTP_BENCH_REPEAT (1: how often the realistic grid runs), RTP_BENCH_MAX=0
+# to leave the max scenario out.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -30,6 +36,8 @@ WARMUP=${RTP_BENCH_WARMUP:-2}
 MAX_CALLS=${RTP_BENCH_MAX_CALLS:-50}
 MAX_SECS=${RTP_BENCH_MAX_SECONDS:-10}
 MAX_RATE=${RTP_BENCH_MAX_START_RATE:-200}
+ENGINES=${RTP_BENCH_ENGINES:-uring epoll}
+REPEAT=${RTP_BENCH_REPEAT:-1}
 LOAD=build/tests/bench/rtp_load
 DAEMON=build/rtpgated
 OUT=build/test-logs/rtp-bench
@@ -78,8 +86,8 @@ relay_cmd() {
 		--log-level=4 --num-threads=1 --delete-delay=0
 		"--listen-ng=127.0.0.1:$2")
 	case $1 in
-	rtpgated) RELAY_CMD=("$DAEMON" "${common[@]}" --interface=lo/127.0.0.1
-		--port-min=30000 --port-max=39999);;
+	rtpgated-*) RELAY_CMD=("$DAEMON" "${common[@]}" --interface=lo/127.0.0.1
+		--port-min=30000 --port-max=39999 "--io-engine=${1#rtpgated-}");;
 	rtpengine) RELAY_CMD=(rtpengine "${common[@]}" --interface=127.0.0.1
 		--port-min=40000 --port-max=49999);;
 	esac
@@ -113,19 +121,30 @@ scenario() {
 
 kv() { sed -n "s/^$2=//p" "$OUT/$1.kv" 2>/dev/null; }
 
-# run_each NAME RTP_LOAD_ARGS...: scenario NAME for each relay in $RELAYS,
-# one after the other, so that both meet much the same load on the
-# machine. A relay that cannot start or forwards nothing leaves $RELAYS.
-run_each() {
-	local name=$1 relay rc kept=
+# rotate N WORDS...: the words, starting with the (N mod count)th.
+rotate() {
+	local n=$1 words
 	shift
-	for relay in $RELAYS; do
+	words=("$@")
+	n=$((n % ${#words[@]}))
+	echo "${words[@]:n}" "${words[@]:0:n}"
+}
+
+# run_each NAME REP RTP_LOAD_ARGS...: scenario NAME-REP for each relay in
+# $RELAYS, one after the other (repetition REP starts with the REPth), so
+# that all meet much the same load on the machine. A relay that cannot
+# start or forwards nothing leaves $RELAYS.
+run_each() {
+	local name=$1-$2 relay rc kept=
+	# shellcheck disable=SC2046
+	set -- $(rotate "$(($2 - 1))" $RELAYS) -- "${@:3}"
+	local order=()
+	while [ "$1" != -- ]; do order+=("$1"); shift; done
+	shift
+	for relay in "${order[@]}"; do
 		scenario "$relay" "$name" "$@"
 		rc=$?
-		if [ $rc = 2 ] && [ "$relay" = rtpgated ] &&
-		   ! compgen -G "$OUT/rtpgated-*.kv" > /dev/null; then
-			exit 1	# could not run at all
-		elif [ $rc = 2 ]; then
+		if [ $rc = 2 ]; then
 			echo "$relay: could not be started: left out from here on"
 		elif [ "$(kv "$relay-$name" received)" = 0 ]; then
 			echo "$relay forwarded no RTP (0 packets came back):" \
@@ -134,7 +153,14 @@ run_each() {
 			kept="$kept $relay"
 		fi
 	done
-	RELAYS=$kept
+	# keep $RELAYS' own order: the summary's columns follow it
+	RELAYS=$(for relay in $RELAYS; do
+		case " $kept " in *" $relay "*) echo "$relay";; esac
+	done | tr '\n' ' ')
+	case " $RELAYS" in
+	*" rtpgated-"*) ;;
+	*) echo "no rtpgated engine could run"; exit 1;;
+	esac
 }
 
 # have_rtpengine: 0 when the rtpengine binary is there (installed from
@@ -155,24 +181,30 @@ have_rtpengine() {
 	[ $rc = 0 ] && command -v rtpengine > /dev/null
 }
 
-RELAYS=rtpgated
+RELAYS=$(for e in $ENGINES; do printf "rtpgated-%s " "$e"; done)
+ALL_RELAYS=$RELAYS
 if [ "${RTP_BENCH_RTPENGINE:-1}" = 0 ]; then
 	echo "rtpengine: left out (RTP_BENCH_RTPENGINE=0)"
 elif ! have_rtpengine; then
 	echo "rtpengine: not installed and could not be installed" \
 		"(see $OUT/apt.log): rtpgated only"
 else
-	RELAYS="rtpgated rtpengine"
+	RELAYS="$RELAYS rtpengine"
+	ALL_RELAYS=$RELAYS
 fi
 
-echo "RTP benchmark: $pinning; realistic ${SECS} s after ${WARMUP} s" \
-	"warm-up at $CALLS calls; max with $((2 * MAX_CALLS)) streams;" \
-	"load $(cut -d' ' -f1-3 /proc/loadavg)"
-for k in $CALLS; do
-	run_each "r$k" --calls "$k" --seconds "$SECS" --warmup "$WARMUP"
+echo "RTP benchmark: $pinning; relays $RELAYS; realistic ${SECS} s after" \
+	"${WARMUP} s warm-up at $CALLS calls, $REPEAT time(s); max with" \
+	"$((2 * MAX_CALLS)) streams; load $(cut -d' ' -f1-3 /proc/loadavg)"
+for rep in $(seq "$REPEAT"); do
+	for k in $CALLS; do
+		run_each "r$k" "$rep" --calls "$k" --seconds "$SECS" --warmup "$WARMUP"
+	done
 done
-run_each max --mode max --calls "$MAX_CALLS" --rate "$MAX_RATE" \
-	--seconds "$MAX_SECS" --warmup 1
+[ "${RTP_BENCH_MAX:-1}" = 0 ] ||
+	run_each max 1 --mode max --calls "$MAX_CALLS" --rate "$MAX_RATE" \
+		--seconds "$MAX_SECS" --warmup 1
 $PY tests/bench/rtp_summary.py "$OUT" "$CALLS" \
-	"rtpengine $(dpkg-query -W -f='${Version}' rtpengine-daemon 2>/dev/null)"
+	"rtpengine $(dpkg-query -W -f='${Version}' rtpengine-daemon 2>/dev/null)" \
+	"$ALL_RELAYS" "$REPEAT"
 exit 0

@@ -1,20 +1,26 @@
 #!/usr/bin/python3
 """rtp_summary.py - the side-by-side table of tests/bench/rtp_bench.sh.
 
-    rtp_summary.py OUTDIR "200 400 800 1200" "rtpengine VERSION"
+    rtp_summary.py OUTDIR "200 400 800 1200" "rtpengine VERSION" \
+        "rtpgated-uring rtpgated-epoll rtpengine" REPEATS
 
-Reads OUTDIR/<relay>-r<K>.kv (realistic, K calls) and OUTDIR/<relay>-max.kv
-written by rtp_load --kv, prints both relays side by side and the ratios
-rtpgated/rtpengine. It only prints; a missing file is a missing column.
+Reads OUTDIR/<relay>-r<K>-<rep>.kv (realistic, K calls, repetition rep)
+and OUTDIR/<relay>-max-1.kv written by rtp_load --kv, prints the relays
+side by side (each figure the median over the repetitions) and the ratios
+of each rtpgated engine to rtpengine. A ratio is the median of the ratios
+of runs made in the same repetition, minutes apart at most, so that load
+from the rest of the machine weighs on both sides alike. It only prints;
+a missing file is a missing value.
 """
 import os
+import statistics
 import sys
 
-RELAYS = ("rtpgated", "rtpengine")
 MAX_LOSS_PCT = 0.1      # a realistic scenario passes below this loss ...
 MAX_P99_US = 20000      # ... and this one-way p99 latency
 BUSY_CPU_PCT = 90       # above this a relay is saturated: batching flatters it
 RAMP_END = {0: "time", 1: "loss", 2: "generator", 3: "step limit"}
+BASE = "rtpengine"
 
 
 def read_kv(path):
@@ -35,124 +41,164 @@ def num(run, key):
     return None if v < 0 else v
 
 
+def median(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
 def fmt(v, prec):
     return "-" if v is None else "%.*f" % (prec, v)
 
 
-def ratio(a, b):
-    return "-" if a is None or b is None or b == 0 else "%.2f" % (a / b)
+def forwarded(run):
+    return run is not None and bool(num(run, "received"))
 
 
-def passes(run):
-    loss, p99 = num(run, "loss_pct"), num(run, "lat_p99_us")
-    return (run is not None and num(run, "received") and loss is not None and
-            loss < MAX_LOSS_PCT and p99 is not None and p99 < MAX_P99_US)
+class Scenario:
+    """One scenario's runs: runs[relay] is a list by repetition (None:
+    that run is missing)."""
+
+    def __init__(self, runs):
+        self.runs = runs
+
+    def value(self, relay, key):
+        return median(num(r, key) for r in self.runs.get(relay, []) if r)
+
+    def ratio(self, relay, key):
+        """Median over repetitions of relay / rtpengine, same repetition."""
+        pairs = zip(self.runs.get(relay, []), self.runs.get(BASE, []))
+        vals = [num(a, key) / num(b, key) for a, b in pairs
+                if forwarded(a) and forwarded(b) and num(a, key) is not None
+                and num(b, key)]
+        return median(vals)
+
+    def passes(self, relay):
+        loss, p99 = self.value(relay, "loss_pct"), self.value(relay, "lat_p99_us")
+        return (loss is not None and loss < MAX_LOSS_PCT and
+                p99 is not None and p99 < MAX_P99_US)
+
+    def unsaturated(self, relay):
+        loss, cpu = self.value(relay, "loss_pct"), self.value(relay, "relay_cpu_pct")
+        return (loss is not None and loss < MAX_LOSS_PCT and
+                cpu is not None and cpu < BUSY_CPU_PCT)
 
 
-def unsaturated(run):
-    """Lost < 0.1 % with CPU to spare: a fair point to compare efficiency."""
-    loss, cpu = num(run, "loss_pct"), num(run, "relay_cpu_pct")
-    return (run is not None and num(run, "received") and loss is not None and
-            loss < MAX_LOSS_PCT and cpu is not None and cpu < BUSY_CPU_PCT)
-
-
-def row(label, runs, key, prec, scale=1.0, with_ratio=False):
-    vals = [num(r, key) if r else None for r in runs]
-    vals = [None if v is None else v * scale for v in vals]
-    cells = "".join("%14s" % fmt(v, prec) for v in vals)
-    forwarded = all(num(r, "received") for r in runs if r)
-    tail = "%14s" % (ratio(vals[0], vals[1]) if forwarded else "-") \
-        if with_ratio and len(vals) > 1 else ""
+def row(label, sc, relays, ours, key, prec, scale=1.0, with_ratio=False):
+    cells = "".join("%15s" % fmt(None if sc.value(r, key) is None
+                                 else sc.value(r, key) * scale, prec)
+                    for r in relays)
+    tail = ""
+    if with_ratio and BASE in relays:
+        tail = "".join("%12s" % fmt(sc.ratio(r, key), 2) for r in ours)
     print("  %-40s%s%s" % (label, cells, tail))
 
 
-def print_realistic(runs_by_k, relays):
-    for k, runs in runs_by_k:
-        if not any(runs):
+def header(relays, ours):
+    tail = "".join("%12s" % (r.replace("rtpgated-", "") + "/rte") for r in ours) \
+        if BASE in relays else ""
+    print("  %-40s%s%s" % ("", "".join("%15s" % r for r in relays), tail))
+
+
+def print_realistic(scenarios, relays, ours):
+    for k, sc in scenarios:
+        offered = median(num(r, "offered_pps") for runs in sc.runs.values()
+                         for r in runs if r)
+        if offered is None:
             continue
-        offered = next((num(r, "offered_pps") for r in runs if r), None)
         print("realistic, %s calls (%s packets/s offered)" % (k, fmt(offered, 0)))
-        row("loss, %", runs, "loss_pct", 3)
-        row("one-way latency p50, ms", runs, "lat_p50_us", 3, 1e-3)
-        row("one-way latency p99, ms", runs, "lat_p99_us", 3, 1e-3)
-        row("relay CPU, % of a core", runs, "relay_cpu_pct", 1, with_ratio=True)
-        row("packets per relay CPU-second", runs, "pkt_per_cpu_s", 0, with_ratio=True)
-        row("relay RSS per call, kB", runs, "rss_per_call_kb", 2, with_ratio=True)
-        row("relay waiting for a CPU, % of the time", runs, "relay_wait_pct", 1)
-        row("generator's worst send lag, ms", runs, "send_lag_ms", 1)
+        row("loss, %", sc, relays, ours, "loss_pct", 3)
+        row("one-way latency p50, ms", sc, relays, ours, "lat_p50_us", 3, 1e-3)
+        row("one-way latency p99, ms", sc, relays, ours, "lat_p99_us", 3, 1e-3)
+        row("relay CPU, % of a core", sc, relays, ours, "relay_cpu_pct", 1,
+            with_ratio=True)
+        row("packets per relay CPU-second", sc, relays, ours, "pkt_per_cpu_s", 0,
+            with_ratio=True)
+        row("relay RSS per call, kB", sc, relays, ours, "rss_per_call_kb", 2,
+            with_ratio=True)
+        row("relay waiting for a CPU, % of the time", sc, relays, ours,
+            "relay_wait_pct", 1)
+        row("generator's worst send lag, ms", sc, relays, ours, "send_lag_ms", 1)
 
 
-def print_max(maxruns):
-    if not any(maxruns):
+def print_max(sc, relays, ours):
+    if not any(r for runs in sc.runs.values() for r in runs):
         return
-    streams = next((2 * int(num(r, "calls_up") or 0) for r in maxruns if r), 0)
-    print("max rate, %d streams, rate rising until loss" % streams)
-    row("max forwarded pkt/s (<= 0.1 % loss)", maxruns, "max_fwd_pps", 0, with_ratio=True)
-    row("relay CPU there, % of a core", maxruns, "max_cpu_pct", 1)
-    row("packets per relay CPU-second there", maxruns, "max_pkt_per_cpu_s", 0,
+    print("max rate, rate rising until loss")
+    row("max forwarded pkt/s (<= 0.1 % loss)", sc, relays, ours, "max_fwd_pps", 0,
         with_ratio=True)
-    row("per-stream received min/max", maxruns, "fairness", 3)
-    ends = ["%14s" % (RAMP_END.get(int(num(r, "max_end") or 0), "?") if r else "-")
-            for r in maxruns]
+    row("relay CPU there, % of a core", sc, relays, ours, "max_cpu_pct", 1)
+    row("packets per relay CPU-second there", sc, relays, ours,
+        "max_pkt_per_cpu_s", 0, with_ratio=True)
+    row("per-stream received min/max", sc, relays, ours, "fairness", 3)
+    ends = []
+    for r in relays:
+        run = next((x for x in sc.runs.get(r, []) if x), None)
+        ends.append("%15s" % (RAMP_END.get(int(num(run, "max_end") or 0), "?")
+                              if run else "-"))
     print("  %-40s%s" % ("ramp ended by", "".join(ends)))
 
 
-def best_calls(runs_by_k, i):
-    """Largest passing K for relay i, and K scaled to a whole core by CPU."""
+def best_calls(scenarios, relay):
+    """Largest passing K for relay, and K scaled to a whole core by CPU."""
     best = None
-    for k, runs in runs_by_k:
-        if passes(runs[i]):
-            best = (int(k), runs[i])
+    for k, sc in scenarios:
+        if sc.passes(relay):
+            best = (int(k), sc.value(relay, "relay_cpu_pct"))
     if not best:
         return None, None
-    cpu = num(best[1], "relay_cpu_pct")
-    return best[0], (best[0] * 100 / cpu if cpu else None)
+    return best[0], (best[0] * 100 / best[1] if best[1] else None)
 
 
-def print_summary(runs_by_k, maxruns):
-    print("summary, rtpgated/rtpengine (higher is better unless said)")
-    both = [(k, r) for k, r in runs_by_k if all(unsaturated(x) for x in r)]
-    k, runs = both[-1] if both else (runs_by_k[0] if runs_by_k else (None, [None, None]))
-    a, b = (num(r, "pkt_per_cpu_s") if r else None for r in runs)
-    print("  packets per CPU-second   %6s  at %s calls, the most where both lost"
-          " < %.1f %% below %d %% CPU%s" % (
-              ratio(a, b), k, MAX_LOSS_PCT, BUSY_CPU_PCT,
-              "" if both else " (none: the smallest instead)"))
-    (ka, ea), (kb, eb) = best_calls(runs_by_k, 0), best_calls(runs_by_k, 1)
-    print("  max calls per core       %6s  extrapolated by CPU: %s vs %s;"
-          " largest passing (loss < %.1f %%, p99 < %d ms): %s vs %s" % (
-              ratio(ea, eb), fmt(ea, 0), fmt(eb, 0), MAX_LOSS_PCT,
-              MAX_P99_US // 1000, ka or "none", kb or "none"))
-    k, runs = runs_by_k[-1] if runs_by_k else (None, [None, None])
-    a, b = (num(r, "rss_per_call_kb") if r else None for r in runs)
-    print("  RSS per call             %6s  at %s calls (lower is better)" % (ratio(a, b), k))
-    a, b = (num(r, "max_fwd_pps") if r else None for r in maxruns)
-    limited = [RAMP_END.get(int(num(r, "max_end") or 0)) for r in maxruns if r]
-    note = "" if "generator" not in limited and "time" not in limited else \
-        " (a ramp ended by the generator or the time: that relay's maximum is higher)"
-    print("  max forwarded pkt/s      %6s%s" % (ratio(a, b), note))
+def print_summary(scenarios, maxrun, ours):
+    print("summary, each rtpgated engine / rtpengine (higher is better unless"
+          " said; medians of same-repetition ratios)")
+    for r in ours:
+        print(" %s" % r)
+        fair = [(k, sc.ratio(r, "pkt_per_cpu_s")) for k, sc in scenarios
+                if sc.unsaturated(r) and sc.unsaturated(BASE)]
+        print("  packets per CPU-second   %s  (where both lost < %.1f %% below"
+              " %d %% CPU)" % (", ".join("%s at %s calls" % (fmt(v, 2), k)
+                                         for k, v in fair) or "-",
+                               MAX_LOSS_PCT, BUSY_CPU_PCT))
+        (ka, ea), (kb, eb) = best_calls(scenarios, r), best_calls(scenarios, BASE)
+        print("  max calls per core       %6s  extrapolated by CPU: %s vs %s;"
+              " largest passing (loss < %.1f %%, p99 < %d ms): %s vs %s" % (
+                  fmt(ea / eb, 2) if ea and eb else "-", fmt(ea, 0), fmt(eb, 0),
+                  MAX_LOSS_PCT, MAX_P99_US // 1000, ka or "none", kb or "none"))
+        k, sc = scenarios[-1]
+        print("  RSS per call             %6s  at %s calls (lower is better)" % (
+            fmt(sc.ratio(r, "rss_per_call_kb"), 2), k))
+        print("  max forwarded pkt/s      %6s" % fmt(maxrun.ratio(r, "max_fwd_pps"), 2))
 
 
 def main():
     out, calls, engine = sys.argv[1], sys.argv[2].split(), sys.argv[3]
-    load = lambda relay, name: read_kv(os.path.join(out, "%s-%s.kv" % (relay, name)))
-    runs_by_k = [(k, [load(r, "r" + k) for r in RELAYS]) for k in calls]
-    maxruns = [load(r, "max") for r in RELAYS]
-    ran = [any(runs[i] for _, runs in runs_by_k) for i in range(2)]
+    relays = sys.argv[4].split() if len(sys.argv) > 4 else ["rtpgated-uring", BASE]
+    reps = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    ours = [r for r in relays if r != BASE]
+
+    def load(relay, name, rep):
+        return read_kv(os.path.join(out, "%s-%s-%d.kv" % (relay, name, rep)))
+
+    scenarios = [(k, Scenario({r: [load(r, "r" + k, i) for i in range(1, reps + 1)]
+                               for r in relays})) for k in calls]
+    maxrun = Scenario({r: [load(r, "max", 1)] for r in relays})
     print()
-    print("RTP relay benchmark: rtpgated vs %s (userspace)" % engine)
-    print("  %-40s%14s%14s%14s" % ("", "rtpgated", "rtpengine", "ratio"))
-    print_realistic(runs_by_k, RELAYS)
-    print_max(maxruns)
-    first = runs_by_k[0][1][0] if runs_by_k else None
-    if first is not None and not num(first, "received"):
-        print("rtpgated forwarded no RTP (0 of %s packets came back): no ratios"
-              % first.get("sent", "?"))
-    elif not ran[1]:
+    print("RTP relay benchmark: rtpgated (%s) vs %s (userspace), medians of %d"
+          " repetition(s)" % (", ".join(ours), engine, reps))
+    header(relays, ours)
+    print_realistic(scenarios, relays, ours)
+    print_max(maxrun, relays, ours)
+    ran = {r: any(forwarded(x) for _, sc in scenarios for x in sc.runs[r])
+           for r in relays}
+    if not any(ran[r] for r in ours):
+        print("rtpgated forwarded no RTP: no ratios")
+    elif BASE not in relays or not ran[BASE]:
         print("rtpengine did not run: no ratios")
-    elif ran[0]:
-        print_summary(runs_by_k, maxruns)
-    waits = [num(r, "relay_wait_pct") or 0 for _, runs in runs_by_k for r in runs if r]
+    else:
+        print_summary(scenarios, maxrun, [r for r in ours if ran[r]])
+    waits = [num(x, "relay_wait_pct") or 0 for _, sc in scenarios
+             for runs in sc.runs.values() for x in runs if x]
     if waits and max(waits) > 10:
         print("note: the machine was busy: a relay waited for a CPU up to %.0f %% "
               "of the time; the ratios compare runs of the same minutes" % max(waits))
