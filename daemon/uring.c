@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -45,8 +46,9 @@
 #include "srtp.h"
 
 #define SQ_ENTRIES 1024
-#define CQ_ENTRIES 4096
-#define NBUF 512			/* power of two, < 2^16 */
+#define CQ_ENTRIES 8192
+#define MAX_FIXED 65536			/* registered files, indexed by fd */
+#define NBUF 2048			/* power of two, < 2^16 */
 #define BGID 0
 #define NAME_ROOM sizeof(struct sockaddr_storage)
 #define HEAD_ROOM (sizeof(struct io_uring_recvmsg_out) + NAME_ROOM)
@@ -62,15 +64,15 @@ enum tag { TAG_RECV, TAG_SEND, TAG_WAKE, TAG_CANCEL };
 
 struct slot {
 	struct rg_stream *st;	/* NULL: removed, or free */
+	int fd;			/* st's socket, also its registered file index */
 	uint32_t gen;		/* bumped when the slot is taken */
 	bool armed;		/* its recvmsg is queued or in the kernel */
+	bool fixed;		/* registered as file fd */
 	unsigned errors;	/* failed recvmsg in a row */
 };
 
 /* The request of a buffer being sent. */
 struct send {
-	struct msghdr mh;
-	struct iovec iov;
 	struct sockaddr_storage dst;
 	uint32_t slot, gen;	/* where it came from, for its error count */
 };
@@ -89,6 +91,10 @@ struct rg_uring {
 	unsigned char *bufs;	/* NBUF x BUF_SIZE */
 	struct send *sends;	/* by buffer id */
 	struct msghdr recv_mh;	/* the multishot recvmsg's layout */
+	/* registered files (no file lookup per request): socket fd at index
+	 * fd, fixed[fd] set while a live slot registered it */
+	unsigned nfixed;
+	bool *fixed;
 	GArray *slots;		/* struct slot */
 	GArray *free_slots;	/* uint32_t */
 	GHashTable *by_stream;	/* rg_stream * -> slot index + 1 */
@@ -161,8 +167,8 @@ static void arm_recv(struct rg_uring *u, uint32_t i)
 	struct slot *s = slot_at(u, i);
 	struct io_uring_sqe *sqe = get_sqe(u);
 
-	io_uring_prep_recvmsg_multishot(sqe, s->st->fd, &u->recv_mh, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
+	io_uring_prep_recvmsg_multishot(sqe, s->fd, &u->recv_mh, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT | (s->fixed ? IOSQE_FIXED_FILE : 0);
 	sqe->buf_group = BGID;
 	io_uring_sqe_set_data64(sqe, pack(TAG_RECV, s->gen, i));
 	s->armed = true;
@@ -194,13 +200,14 @@ static void queue_send(struct rg_uring *u, unsigned bid, const struct rg_stream 
 	struct io_uring_sqe *sqe;
 
 	memcpy(&s->dst, dest, alen);
-	s->iov = (struct iovec){ .iov_base = pkt, .iov_len = len };
-	s->mh = (struct msghdr){ .msg_name = &s->dst, .msg_namelen = alen,
-				 .msg_iov = &s->iov, .msg_iovlen = 1 };
 	s->slot = from;
 	s->gen = slot_at(u, from)->gen;
 	sqe = get_sqe(u);
-	io_uring_prep_sendmsg(sqe, t->fd, &s->mh, MSG_DONTWAIT);
+	/* sendto (Linux 6.1): no msghdr to copy in */
+	io_uring_prep_send(sqe, t->fd, pkt, len, MSG_DONTWAIT);
+	io_uring_prep_send_set_addr(sqe, (const struct sockaddr *)&s->dst, (uint16_t)alen);
+	if ((unsigned)t->fd < u->nfixed && u->fixed[t->fd])
+		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, pack(TAG_SEND, u->epoch, bid));
 	u->new_sends++;
 }
@@ -356,10 +363,23 @@ static void cmd_add(struct rg_uring *u, struct rg_stream *st)
 		g_array_set_size(u->slots, i + 1);
 	}
 	s = slot_at(u, i);
-	*s = (struct slot){ .st = st, .gen = s->gen + 1 };
+	*s = (struct slot){ .st = st, .fd = st->fd, .gen = s->gen + 1 };
+	if ((unsigned)st->fd < u->nfixed && !u->fixed[st->fd] &&
+	    io_uring_register_files_update(&u->ring, (unsigned)st->fd, &st->fd, 1) == 1)
+		s->fixed = u->fixed[st->fd] = true;
 	g_hash_table_insert(u->by_stream, st, GUINT_TO_POINTER(i + 1));
 	ud = pack(TAG_RECV, s->gen, i);
 	g_array_append_val(u->rearm, ud);
+}
+
+/* Requests already submitted keep the file they use until they end. */
+static void unregister_file(struct rg_uring *u, int fd)
+{
+	int none = -1;
+
+	u->fixed[fd] = false;
+	if (io_uring_register_files_update(&u->ring, (unsigned)fd, &none, 1) != 1)
+		rg_err("worker %u: unregistering fd %d failed", u->index, fd);
 }
 
 static void cmd_del(struct rg_uring *u, struct rg_stream *st)
@@ -375,6 +395,8 @@ static void cmd_del(struct rg_uring *u, struct rg_stream *st)
 	i = GPOINTER_TO_UINT(v) - 1;
 	s = slot_at(u, i);
 	s->st = NULL;
+	if (s->fixed)
+		unregister_file(u, s->fd);
 	if (!s->armed) {
 		free_slot(u, i);
 		return;
@@ -399,6 +421,10 @@ static void take_commands(struct rg_uring *u)
 	g_mutex_unlock(&u->cmd_lock);
 	if (!t->len)
 		return;
+	/* what is queued goes first: a queued request naming a file index
+	 * that is unregistered below would fail */
+	publish_buffers(u);
+	io_uring_submit(&u->ring);
 	for (i = 0; i < t->len; i++) {
 		struct cmd *c = &g_array_index(t, struct cmd, i);
 
@@ -521,6 +547,25 @@ bool rg_uring_available(const char **why)
 	return false;
 }
 
+/* A sparse table of registered files as large as the fd limit allows;
+ * without it (old kernel, no memory) every request looks its fd up. */
+static void setup_fixed(struct rg_uring *u)
+{
+	struct rlimit rl;
+	unsigned n = MAX_FIXED;
+	int rc;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n)
+		n = (unsigned)rl.rlim_cur;
+	rc = io_uring_register_files_sparse(&u->ring, n);
+	if (rc < 0) {
+		rg_warn("worker %u: no registered files: %s", u->index, strerror(-rc));
+		return;
+	}
+	u->nfixed = n;
+	u->fixed = g_new0(bool, n);
+}
+
 static void fill_buffers(struct rg_uring *u)
 {
 	unsigned i;
@@ -555,6 +600,7 @@ struct rg_uring *rg_uring_create(unsigned index, int evfd)
 	}
 	u->bufs = g_malloc((size_t)NBUF * BUF_SIZE);	/* 16-byte aligned */
 	u->sends = g_new0(struct send, NBUF);
+	setup_fixed(u);
 	u->recv_mh.msg_namelen = NAME_ROOM;
 	u->slots = g_array_new(FALSE, TRUE, sizeof(struct slot));
 	u->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -579,6 +625,7 @@ void rg_uring_destroy(struct rg_uring *u)
 	munmap(u->br, br_bytes(NBUF));
 	g_free(u->bufs);
 	g_free(u->sends);
+	g_free(u->fixed);
 	g_array_free(u->slots, TRUE);
 	g_array_free(u->free_slots, TRUE);
 	g_array_free(u->rearm, TRUE);
