@@ -17,8 +17,9 @@ Several daemon instances run one after another, each with media ports
 25000-25999 and an NG port the kernel picks: one with the spec's default
 options for relaying, learning, rtcp-mux, counters, hostile datagrams and
 delete-delay; one each with short --timeout/--offer-timeout/
---silent-timeout and --final-timeout; one for 1,000 calls at once (ports 44000-48999). Each is stopped
-by its PID; its shutdown (exit 0, no ASan/UBSan/LeakSanitizer report in its
+--silent-timeout and --final-timeout; one for 1,000 calls at once (ports
+44000-48999); one that re-offers and deletes calls while their media
+flows (cases_handover.py). Each is stopped by its PID; its shutdown (exit 0, no ASan/UBSan/LeakSanitizer report in its
 stderr, build/test-logs/media-*.log) is a test of its own.
 
 Every instance runs under each of the daemon's I/O engines (--io-engine
@@ -40,6 +41,7 @@ sys.path.insert(0, MEDIA_DIR)
 
 import cases_counters  # noqa: E402
 import cases_forward  # noqa: E402
+import cases_handover  # noqa: E402
 import cases_learning  # noqa: E402
 import cases_lifetime  # noqa: E402
 import cases_mux  # noqa: E402
@@ -67,7 +69,7 @@ class EngineReport(Report):
 INSTANCES = [
     ("relay", [], cases_forward.CASES + cases_mux.CASES + cases_counters.CASES
      + cases_learning.CASES + cases_lifetime.CASES + cases_sdes.CASES),
-] + cases_lifetime.INSTANCES
+] + cases_lifetime.INSTANCES + cases_handover.INSTANCES
 
 
 def slug(text):
