@@ -69,7 +69,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 .PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
 all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) $(XT_SO) \
-	$(BUILD)/tests/tools/srtp_peer
+	$(BUILD)/tests/tools/srtp_peer $(BUILD)/tests/tools/webrtc_peer
 
 deps:
 	scripts/install-deps.sh
@@ -153,6 +153,13 @@ $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
 $(BUILD)/tests/tools/srtp_peer: tests/tools/srtp_peer.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SRTP_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(SRTP_LIBS)
+
+# The media tests' WebRTC party: ICE, DTLS-SRTP and SRTP from OpenSSL and
+# libsrtp2 alone, no rtpgate code (tests/media/cases_webrtc.py).
+WEBRTC_PEER := tests/tools/webrtc_peer.c tests/tools/webrtc_stun.c tests/tools/webrtc_dtls.c
+$(BUILD)/tests/tools/webrtc_peer: $(WEBRTC_PEER) tests/tools/webrtc_peer.h tests/tools/webrtc_stun.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SRTP_CFLAGS) $(ALL_LDFLAGS) -o $@ $(WEBRTC_PEER) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS)
 
 # The operator tools (utils/rtpgate-*.c): lib only, no glib.
 $(BUILD)/utils/%.o: utils/%.c
