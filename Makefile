@@ -181,9 +181,11 @@ fuzz-build:
 	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN="$(FUZZ_FLAGS)" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
 
-build-fuzz/fuzz/%: tests/fuzz/%.c $(BUILD)/librtpgate.a
+# A target that drives daemon code names its modules as tests/daemon/ do.
+build-fuzz/fuzz/%: tests/fuzz/%.c $$(call needs,tests/fuzz/$$*.c) $(BUILD)/librtpgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(GLIB_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+		$(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 fuzz: deps fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

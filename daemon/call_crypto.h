@@ -25,6 +25,7 @@
 #ifndef RG_CALL_CRYPTO_H
 #define RG_CALL_CRYPTO_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "dtls.h"
@@ -52,6 +53,7 @@ struct rg_media_crypto {
 	enum rg_dtls_role role;		/* rtpgate's role towards the party */
 	bool started;			/* client: ClientHello queued */
 	bool failure_logged;
+	_Atomic int outcome;		/* enum rg_dtls_state, for query: any thread */
 	char setup[16];			/* the party's a=setup */
 	char fp_hash[16];		/* the party's a=fingerprint */
 	char fp[RG_DTLS_FP_MAX];

@@ -92,6 +92,7 @@ static int ensure_endpoint(struct ng_request *req, struct rg_media_crypto *c,
 	c->role = role;
 	c->started = false;
 	c->failure_logged = false;
+	atomic_store_explicit(&c->outcome, RG_DTLS_HANDSHAKING, memory_order_relaxed);
 	c->ep_fp[0] = c->ep_fp_hash[0] = '\0';
 	if (!c->ep)
 		return ng_fail(req, "DTLS-SRTP refused: %s", err ? err : "unknown error");

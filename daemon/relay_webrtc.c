@@ -54,6 +54,7 @@ static void dtls_finish(struct rg_stream *st, struct rg_media_crypto *c)
 	struct rg_srtp *in = NULL, *out = NULL;
 	enum rg_dtls_state state = rg_dtls_state(c->ep);
 
+	atomic_store_explicit(&c->outcome, (int)state, memory_order_relaxed);
 	if (state != RG_DTLS_DONE) {
 		if (state == RG_DTLS_FAILED && !c->failure_logged) {
 			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP on port %u failed: %s",
@@ -68,6 +69,7 @@ static void dtls_finish(struct rg_stream *st, struct rg_media_crypto *c)
 	}
 	if (!out) {
 		rg_srtp_destroy(in);
+		atomic_store_explicit(&c->outcome, RG_DTLS_FAILED, memory_order_relaxed);
 		if (!c->failure_logged)
 			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP keys on port %u refused: %s",
 				    st->local_port, err ? err : "export failed");
