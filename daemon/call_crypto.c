@@ -120,6 +120,8 @@ static int offer_our_keys(struct ng_request *req, struct sdp_media *m,
 			rc_ = make_key(s, rc->n_offered + 1, &rc->offered[rc->n_offered]);
 			if (rc_)
 				return ng_fail(req, "No randomness for SRTP keys");
+			rc->offered[rc->n_offered].flags = req->sdes.flags &
+				(s->aead ? ~SDES_UNAUTHENTICATED_SRTP : ~0u);
 			rc->n_offered++;
 		}
 	}
@@ -279,6 +281,8 @@ static int answer_to_srtp(struct ng_request *req, struct sdp_media *m,
 		ours = c->tx_key;	/* a repeated answer keeps its key */
 	else if (make_key(chosen->suite, chosen->tag, &ours))
 		return ng_fail(req, "No randomness for SRTP keys");
+	else	/* session parameters apply to both directions (RFC 4568 6.3) */
+		ours.flags = chosen->flags;
 	sdp_attr_remove(&m->lines, "crypto");
 	if (start_contexts(req, c, chosen, &ours))
 		return -EINVAL;

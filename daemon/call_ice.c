@@ -57,7 +57,9 @@ int rg_ice_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 	const char *ufrag = attr_value(sdp, m, "ice-ufrag");
 	const char *pwd = attr_value(sdp, m, "ice-pwd");
 
-	x->ice_peer = ufrag && pwd;
+	/* a lite peer never nominates: as between two lite agents (RFC 8445
+	 * 6.1.1), media uses the default candidate, and learning applies */
+	x->ice_peer = ufrag && pwd && !sdp_attr_find(&sdp->lines, "ice-lite", NULL);
 	if (!x->ice_peer)
 		return 0;
 	if (strlen(ufrag) > RG_ICE_CRED_MAX || strlen(pwd) > RG_ICE_CRED_MAX)

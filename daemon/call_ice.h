@@ -8,7 +8,8 @@
  * (or none) the receiver of an offer whose sender used ICE, and the
  * offerer in an answer if its offer used ICE.
  *
- * A party whose own SDP carries ice-ufrag/ice-pwd is an ICE peer: its
+ * A party whose own SDP carries ice-ufrag/ice-pwd (and not a=ice-lite:
+ * two lite agents never check) is an ICE peer: its
  * media goes only to the address it nominated, while consent lasts
  * (relay_webrtc.c). A party given ICE attributes that answers without
  * them is not: its checks are still answered, media follows the usual

@@ -58,6 +58,7 @@ struct ng_strlist {
  * the only ones offered. */
 struct ng_sdes_opts {
 	bool off;
+	unsigned flags;			/* SDES_UNENCRYPTED_SRTP, ... (sdes.h) */
 	struct ng_strlist no, only;
 };
 

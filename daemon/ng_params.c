@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "ng.h"
+#include "sdes.h"
 
 #define MAX_LIST 64	/* entries kept from one list value */
 
@@ -345,9 +346,10 @@ static int parse_dtls_hash(struct ng_request *req, const char *key,
 	return ng_fail(req, "Invalid value for 'DTLS-fingerprint': '%s'", s);
 }
 
-/* "off", "no-SUITE", "only-SUITE"; other SDES options (lifetimes, MKI,
- * unencrypted variants) are not offered by rtpgate and come back as a
- * warning. */
+/* "off", "no-SUITE", "only-SUITE", and the session parameters of RFC 4568
+ * 6.3 for the keys rtpgate offers: "unencrypted_srtp", "unencrypted_srtcp",
+ * "unauthenticated_srtp". Other SDES options (lifetimes, MKI) are not
+ * offered by rtpgate and come back as a warning. */
 static int sdes_one(struct ng_request *req, const char *s)
 {
 	if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcasecmp(s, "disable"))
@@ -356,6 +358,12 @@ static int sdes_one(struct ng_request *req, const char *s)
 		return strlist_add(req, &req->sdes.no, s + 3);
 	else if (!strncasecmp(s, "only-", 5) && s[5])
 		return strlist_add(req, &req->sdes.only, s + 5);
+	else if (!strcasecmp(s, "unencrypted_srtp") || !strcasecmp(s, "unencrypted-srtp"))
+		req->sdes.flags |= SDES_UNENCRYPTED_SRTP;
+	else if (!strcasecmp(s, "unencrypted_srtcp") || !strcasecmp(s, "unencrypted-srtcp"))
+		req->sdes.flags |= SDES_UNENCRYPTED_SRTCP;
+	else if (!strcasecmp(s, "unauthenticated_srtp") || !strcasecmp(s, "unauthenticated-srtp"))
+		req->sdes.flags |= SDES_UNAUTHENTICATED_SRTP;
 	else
 		ng_warn(req, "SDES option '%s' ignored", s);
 	return 0;
