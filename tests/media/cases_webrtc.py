@@ -100,21 +100,26 @@ class Sdp:
         return None
 
 
-def browser_sdp(browser, setup):
+def browser_sdp(browser, setup, chrome=False):
     """A browser's audio offer or answer: UDP/TLS/RTP/SAVPF, ICE
     credentials and one host candidate, its fingerprint, a=setup:@setup,
-    rtcp-mux, a=mid."""
+    rtcp-mux, a=mid. With @chrome, as Chrome writes an offer: no default
+    candidate (port 9, c=IN IP4 0.0.0.0, RFC 8839 section 4.2.1.2), a
+    single-media BUNDLE group, msid-semantic, ice-options:trickle."""
     ip, port = browser.addr
+    c_ip, m_port = ("0.0.0.0", 9) if chrome else (ip, port)
+    session = ["a=group:BUNDLE 0", "a=msid-semantic: WMS"] if chrome else []
+    media = ["a=ice-options:trickle"] if chrome else []
     lines = ["v=0", "o=- %d 2 IN IP4 %s" % (secrets.randbelow(10**12), ip),
-             "s=-", "t=0 0",
-             "m=audio %d UDP/TLS/RTP/SAVPF 0 8" % port,
-             "c=IN IP4 %s" % ip, "a=rtcp:%d IN IP4 %s" % (port, ip),
+             "s=-", "t=0 0"] + session + [
+             "m=audio %d UDP/TLS/RTP/SAVPF 0 8" % m_port,
+             "c=IN IP4 %s" % c_ip, "a=rtcp:%d IN IP4 %s" % (m_port, c_ip),
              "a=candidate:1467250027 1 udp 2122260223 %s %d typ host "
              "generation 0" % (ip, port),
-             "a=ice-ufrag:" + browser.ufrag, "a=ice-pwd:" + browser.pwd,
-             "a=fingerprint:" + browser.sdp_fingerprint,
-             "a=setup:" + setup, "a=mid:0", "a=sendrecv", "a=rtcp-mux",
-             "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"]
+             "a=ice-ufrag:" + browser.ufrag, "a=ice-pwd:" + browser.pwd] + \
+        media + ["a=fingerprint:" + browser.sdp_fingerprint,
+                 "a=setup:" + setup, "a=mid:0", "a=sendrecv", "a=rtcp-mux",
+                 "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"]
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -449,16 +454,17 @@ class Webrtc:
         self.certs.close()
 
 
-def browser_calls(ctx, w, b_ip, p_ip, name, lie=None):
-    """browser -> phone up to the answer, the browser's SDP claiming
-    fingerprint @lie if given; returns (call, browser, phone, rtpgate's SDP
-    for the browser, rtpgate's SDP for the phone)."""
+def browser_calls(ctx, w, b_ip, p_ip, name, lie=None, setup="actpass"):
+    """browser -> phone up to the answer (a Chrome-style offer with
+    a=setup:@setup), the browser's SDP claiming fingerprint @lie if given;
+    returns (call, browser, phone, rtpgate's SDP for the browser, rtpgate's
+    SDP for the phone)."""
     browser = w.browser(b_ip, 0x0b0b0000 + secrets.randbelow(1 << 16))
     if lie:
         browser.sdp_fingerprint = lie
     phone_ep = ctx.endpoint(p_ip)
     call = ctx.call(name)
-    offer = Sdp(call.offer(browser_sdp(browser, "actpass"),
+    offer = Sdp(call.offer(browser_sdp(browser, setup, chrome=True),
                            **BROWSER_TO_PHONE["offer"])["sdp"])
     answer = Sdp(call.answer(sdp(phone_ep),
                              **BROWSER_TO_PHONE["answer"])["sdp"])
@@ -482,11 +488,100 @@ def browser_to_phone(ctx):
                   "candidate, a sha-256 fingerprint, a=setup:passive, "
                   "a=rtcp-mux and session-level a=ice-lite",
                   webrtc_problem(answer, "passive", call.a))
+        ctx.check("browser -> phone: the answer to the browser carries its "
+                  "offer's a=mid:0 though the phone's answer had none",
+                  None if answer.attr("mid") == "0" else answer.text)
         exchange(ctx, browser, phone, answer, "browser -> phone")
         ctx.check("browser -> phone: query counts no errors after a call "
                   "whose every packet verified",
                   errors_problem(types.SimpleNamespace(call=call)))
         call.delete()
+
+
+def before_nomination_problem(ctx, browser, phone):
+    """Nothing reaches the browser before it nominates; the phone's RTP and
+    RTCP are dropped and counted (as no-destination: a Chrome-style offer
+    names no address; or as ice-no-consent)."""
+    party = MuxParty(browser.addr)
+    before = ctx.drops()
+    try:
+        send(phone.ep.rtp, phone.rtp_packet(), phone.relay.rtp)
+        send(phone.ep.rtcp, phone.rtcp_packet(), phone.relay.rtcp)
+        quiet = silence(party.rtp, 0.4)
+    finally:
+        party.close()
+    after = ctx.drops()
+    delta = {k: v - before.get(k, 0) for k, v in after.items()
+             if v != before.get(k, 0)}
+    counted = delta in ({"no-destination": 2}, {"ice-no-consent": 2})
+    return first_problem(quiet, None if counted else
+                         "the drops counters changed by %r" % delta)
+
+
+def browser_passive(ctx):
+    """The browser offers a=setup:passive: rtpgate answers active and is
+    the DTLS client; the browser's peer is the server."""
+    with Webrtc(ctx) as w:
+        call, browser, phone, answer, _ = browser_calls(
+            ctx, w, "127.0.0.86", "127.0.0.96", "webrtc-passive",
+            setup="passive")
+        ctx.check("a browser offering a=setup:passive is answered "
+                  "a=setup:active, with ICE, rtpgate's candidate, "
+                  "fingerprint, rtcp-mux and ice-lite",
+                  webrtc_problem(answer, "active", call.a))
+        ctx.check("before the browser has nominated, nothing the phone "
+                  "sends reaches the browser's address, and it is counted "
+                  "as dropped", before_nomination_problem(ctx, browser, phone))
+        exchange(ctx, browser, phone, answer, "browser as DTLS server")
+        call.delete()
+
+
+ALL_PROFILES = ["SRTP_AES128_CM_SHA1_32", "SRTP_AES128_CM_SHA1_80",
+                "SRTP_AEAD_AES_128_GCM", "SRTP_AEAD_AES_256_GCM"]
+
+
+def profiles(ctx):
+    """Each DTLS-SRTP protection profile alone, then all four offered in
+    the reverse of rtpgate's preference."""
+    with Webrtc(ctx) as w:
+        for i, offered in enumerate(ALL_PROFILES + [":".join(ALL_PROFILES)]):
+            call, browser, phone, answer, _ = browser_calls(
+                ctx, w, "127.0.0.87", "127.0.0.97", "webrtc-profile")
+            browser.start(answer, phone.ssrc, count=10, profiles=offered)
+            try:
+                phone.talk(browser, count=10)
+            finally:
+                r = browser.wait()
+            want = offered if i < len(ALL_PROFILES) else \
+                "SRTP_AEAD_AES_256_GCM"
+            what = "a browser offering only %s" % offered \
+                if i < len(ALL_PROFILES) else "a browser offering all four " \
+                "profiles, AEAD_AES_256_GCM last"
+            ctx.check("%s gets %s, and media crosses both ways"
+                      % (what, want), first_problem(
+                          None if r.get("profile") == want else
+                          "negotiated %r" % r.get("profile"),
+                          browser.problem(10), phone.problem(10)))
+            call.delete()
+
+
+def peer_checks(ctx):
+    """tests/tools/webrtc_peer_check.py: the browser's peer against the
+    RFC 5769 vectors, openssl s_server, and itself."""
+    script = os.path.join(repo_root(), "tests", "tools",
+                          "webrtc_peer_check.py")
+    try:
+        out = subprocess.run(["/usr/bin/python3", script, "--peer",
+                              peer_path(ctx.daemon.path)],
+                             capture_output=True, text=True, timeout=90)
+        text, code = out.stdout, out.returncode
+    except subprocess.TimeoutExpired as e:
+        text, code = str(e), "timeout"
+    ctx.check("the browser's peer passes its own checks without rtpgate "
+              "(RFC 5769 vectors, keys equal to openssl s_server's, back to "
+              "back in every profile, wrong fingerprints refused)",
+              None if code == 0 else "webrtc_peer_check.py exit %s:\n%s"
+              % (code, text[-3000:]))
 
 
 def phone_to_browser(ctx):
@@ -672,8 +767,11 @@ def muxed_rtcp_dropped(ctx, b):
 
 
 CASES = [
+    ("webrtc: the browser peer's own checks", peer_checks),
     ("webrtc: browser calls phone", browser_to_phone),
     ("webrtc: phone calls browser", phone_to_browser),
+    ("webrtc: browser as DTLS server", browser_passive),
+    ("webrtc: DTLS-SRTP profiles", profiles),
     ("webrtc: wrong fingerprint", wrong_fingerprint),
     ("webrtc: SRTP drops under DTLS keys", drops),
 ]
