@@ -56,6 +56,7 @@ int rg_ice_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 {
 	const char *ufrag = attr_value(sdp, m, "ice-ufrag");
 	const char *pwd = attr_value(sdp, m, "ice-pwd");
+	bool restart = false;
 
 	/* a lite peer never nominates: as between two lite agents (RFC 8445
 	 * 6.1.1), media uses the default candidate, and learning applies */
@@ -65,6 +66,9 @@ int rg_ice_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 	if (strlen(ufrag) > RG_ICE_CRED_MAX || strlen(pwd) > RG_ICE_CRED_MAX)
 		return ng_fail(req, "ICE credentials longer than %d characters", RG_ICE_CRED_MAX);
 	if (!x->ice_ufrag || strcmp(x->ice_ufrag, ufrag) || strcmp(x->ice_pwd, pwd)) {
+		/* new credentials after others: the peer restarts ICE, and
+		 * rtpgate answers with new ones too (RFC 8839 4.4.1.1.2) */
+		restart = x->ice_ufrag && x->ice;
 		g_free(x->ice_ufrag);
 		g_free(x->ice_pwd);
 		x->ice_ufrag = g_strdup(ufrag);
@@ -72,6 +76,8 @@ int rg_ice_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 	}
 	if (x->ice && rg_ice_set_remote(x->ice, ufrag, pwd))
 		return ng_fail(req, "Invalid ICE credentials in media %u", m->index + 1);
+	if (restart && rg_ice_restart(x->ice))
+		return ng_fail(req, "No randomness for ICE credentials");
 	if (x->ice)
 		relearn(x);
 	return 0;

@@ -18,15 +18,22 @@
 	"9F:01:B8:66:2D:4A:C7:E5:11:90:3B:F2:08:6C:D4:A7"
 #define FP_2 "sha-256 " FP_2_HEX
 
-/* A browser's offer: ICE, DTLS with @setup and fingerprint @fp, mux. */
-static char *browser_sdp(struct fx *f, const char *setup, const char *fp, bool lite)
+/* A browser's offer: ICE as @ufrag, DTLS with @setup and fingerprint
+ * @fp, mux. */
+static char *browser_sdp_ufrag(struct fx *f, const char *setup, const char *fp,
+			       bool lite, const char *ufrag)
 {
 	return rg_arena_printf(f->arena,
 		"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n%s"
 		"m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
-		"a=ice-ufrag:Xk3b\r\na=ice-pwd:6yQm1n5aTfGv9sS1kX0wZr2p\r\n"
+		"a=ice-ufrag:%s\r\na=ice-pwd:6yQm1n5aTfGv9sS1kX0wZr2p\r\n"
 		"a=fingerprint:%s\r\na=setup:%s\r\na=mid:0\r\na=rtcp-mux\r\n",
-		lite ? "a=ice-lite\r\n" : "", fp, setup);
+		lite ? "a=ice-lite\r\n" : "", ufrag, fp, setup);
+}
+
+static char *browser_sdp(struct fx *f, const char *setup, const char *fp, bool lite)
+{
+	return browser_sdp_ufrag(f, setup, fp, lite, "Xk3b");
 }
 
 /* The browser's media in call @id (its tag is "caller"). */
@@ -142,6 +149,39 @@ static void ice_remove_in_the_answer_leaves_the_offerer_without_an_agent_body(st
 }
 FX_CASE(ice_remove_in_the_answer_leaves_the_offerer_without_an_agent)
 
+/* rtpgate's ice-ufrag in the answer of call @id to the browser */
+static char *answered_ufrag(struct fx *f, const char *id, const char *sdp)
+{
+	struct bencode_item *o = offer_req(f, id, sdp), *a;
+	const struct bencode_item *r;
+	const char *u;
+
+	bencode_dict_add_str(f->arena, o, "transport-protocol", "RTP/AVP");
+	bencode_dict_add_str(f->arena, o, "ICE", "remove");
+	if (!is_clean(ask(f, o)))
+		return NULL;
+	a = answer_req(f, id, SDP_B);
+	bencode_dict_add_str(f->arena, a, "transport-protocol", "UDP/TLS/RTP/SAVPF");
+	r = ask(f, a);
+	u = is_clean(r) ? strstr(str_at(r, "sdp"), "a=ice-ufrag:") : NULL;
+	return u ? rg_arena_strndup(f->arena, u, strcspn(u, "\r\n")) : NULL;
+}
+
+static void an_ice_restart_by_the_browser_gets_new_credentials_back_body(struct fx *f)
+{
+	const char *sdp, *first, *again, *restarted;
+
+	CHECK(with_cert(f));
+	sdp = browser_sdp(f, "actpass", FP_1, false);
+	first = answered_ufrag(f, "rs", sdp);
+	again = answered_ufrag(f, "rs", sdp);
+	CHECK(first && again && !strcmp(first, again));
+	restarted = answered_ufrag(f, "rs", browser_sdp_ufrag(f, "actpass", FP_1, false, "Yb7c"));
+	CHECK(restarted && first && strcmp(first, restarted) != 0);
+	without_cert(f);
+}
+FX_CASE(an_ice_restart_by_the_browser_gets_new_credentials_back)
+
 static void dtls_off_refuses_a_call_with_a_dtls_party_body(struct fx *f)
 {
 	struct bencode_item *o;
@@ -162,6 +202,7 @@ static const struct test_case cases[] = {
 	{ "a party whose SDP has ICE is an ICE peer, unless it is ICE-lite", ice_peers_are_full_agents_a_lite_peer_is_not_one },
 	{ "ICE=remove in an answer leaves the offerer without rtpgate's agent", ice_remove_in_the_answer_leaves_the_offerer_without_an_agent },
 	{ "DTLS=off refuses a call with a DTLS party", dtls_off_refuses_a_call_with_a_dtls_party },
+	{ "an ICE restart by the browser gets new credentials back, a re-offer does not", an_ice_restart_by_the_browser_gets_new_credentials_back },
 };
 
 TEST_MAIN(cases)
