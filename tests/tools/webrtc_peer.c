@@ -383,14 +383,22 @@ static bool tid_ours(const struct peer *p, const uint8_t *tid)
 
 static void ice_response(struct peer *p, const uint8_t *buf, const struct stun_msg *m)
 {
-	if (!tid_ours(p, m->tid) || !stun_fingerprint_ok(buf, m) ||
-	    !stun_integrity_ok(buf, m, p->o.remote_pwd)) {
+	bool mi_ok;
+
+	if (!tid_ours(p, m->tid) || !stun_fingerprint_ok(buf, m)) {
 		p->ice_bad++;
 		return;
 	}
-	if (m->type == STUN_BINDING_ERROR) {
+	mi_ok = stun_integrity_ok(buf, m, p->o.remote_pwd);
+	/* RFC 8489 section 9.1.3: a 400 or 401 carries no MESSAGE-INTEGRITY
+	 * (the server could not check ours) */
+	if (m->type == STUN_BINDING_ERROR && (mi_ok || !m->integrity_at)) {
 		p->ice_errors++;
 		p->last_error_code = m->error_code;
+		return;
+	}
+	if (!mi_ok) {
+		p->ice_bad++;
 		return;
 	}
 	/* RFC 8445 7.2.5.2.1: the mapped address must be the local candidate,
