@@ -415,6 +415,66 @@ def wrong_password(ctx):
         call.delete()
 
 
+# Why a packet for a browser not yet nominated or keyed is dropped.
+EARLY = ("dtls-pending", "no-destination", "ice-no-consent")
+
+
+def browser_to_browser(ctx):
+    """Two browsers through rtpgate with "ICE=force-relay DTLS=passive" on
+    both requests: rtpgate terminates ICE and DTLS on each side (passive
+    both times, so both browsers are DTLS clients) and re-encrypts."""
+    flags = {"ICE": "force-relay", "DTLS": "passive"}
+    with Webrtc(ctx) as w:
+        a = w.browser("127.0.0.80", 0x0a0a0000 + secrets.randbelow(1 << 16))
+        b = w.browser("127.0.0.90", 0x0b0a0000 + secrets.randbelow(1 << 16))
+        call = ctx.call("webrtc-b2b")
+        offer = Sdp(call.offer(browser_sdp(a, "actpass", chrome=True),
+                               **flags)["sdp"])
+        answer = Sdp(call.answer(browser_sdp(b, "active"), **flags)["sdp"])
+        ctx.check("browser <-> browser: each browser gets rtpgate's own ICE "
+                  "credentials, candidate and fingerprint with "
+                  "a=setup:passive", first_problem(
+                      webrtc_problem(offer, "passive", call.b),
+                      webrtc_problem(answer, "passive", call.a),
+                      None if offer.attr("ice-ufrag") not in
+                      (a.ufrag, answer.attr("ice-ufrag")) else
+                      "the same ICE credentials on both sides"))
+        before = ctx.drops()
+        # each goes on (RTCP) for 2 s: the other's handshake may end later
+        b.start(offer, a.ssrc, expect=COUNT - 5, linger=2)
+        a.start(answer, b.ssrc, expect=COUNT - 5, linger=2)
+        a.wait()
+        b.wait()
+        after = ctx.drops()
+        pending = sum(after.get(k, 0) - before.get(k, 0) for k in EARLY)
+        lost = [lost_between(a, b), lost_between(b, a)]
+        ctx.check("browser <-> browser: both complete ICE and DTLS with "
+                  "rtpgate, and each one's SRTP packets and SRTCP reach the "
+                  "other re-encrypted, every payload intact; the few sent "
+                  "before the other side was nominated and keyed are "
+                  "dropped and counted", first_problem(
+                      *[None if n is not None else "from %r\nto %r"
+                        % (x.result, y.result) for n, (x, y) in
+                        zip(lost, ((a, b), (b, a)))],
+                      None if None in lost or sum(lost) <= pending else
+                      "%r packets lost, only %d dropped as %s" % (
+                          lost, pending, " or ".join(EARLY))))
+        call.delete()
+
+
+def lost_between(x, y):
+    """How many of browser @x's RTP packets browser @y did not get (at most
+    5), or None if something else went wrong between them."""
+    rx, ry = x.result or {}, y.result or {}
+    lost = rx.get("sent", 0) - ry.get("received", 0)
+    if rx.get("exit") != 0 or ry.get("exit") != 0 or \
+            rx.get("sent") != COUNT or not 0 <= lost <= 5 or \
+            ry.get("payload_ok") != ry.get("received") or \
+            ry.get("unprotect_failed") != 0 or ry.get("rtcp_received", 0) < 1:
+        return None
+    return lost
+
+
 def same_ice_dtls(before, after):
     """A problem if rtpgate's re-answer @after changed what the browser's
     running ICE and DTLS depend on."""
@@ -460,6 +520,7 @@ CASES = [
     ("webrtc: browser calls phone", browser_to_phone),
     ("webrtc: phone calls browser", phone_to_browser),
     ("webrtc: browser as DTLS server", browser_passive),
+    ("webrtc: browser calls browser", browser_to_browser),
     ("webrtc: DTLS-SRTP profiles", profiles),
     ("webrtc: wrong fingerprint", wrong_fingerprint),
     ("webrtc: wrong ICE password", wrong_password),

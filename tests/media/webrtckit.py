@@ -129,7 +129,8 @@ class Certs:
 
     def new(self, name):
         """(cert path, key path, "sha-256 XX:...")"""
-        c, k = (os.path.join(self.dir, name + s) for s in (".pem", ".key"))
+        base = os.path.join(self.dir, "%s-%s" % (name, secrets.token_hex(4)))
+        c, k = base + ".pem", base + ".key"
         try:
             subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
                             "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -180,7 +181,8 @@ class Browser:
             "-san" if "build-san" in ctx.daemon.path else ""))
 
     def start(self, remote_sdp, peer_ssrc, count=COUNT, fingerprint=None,
-              profiles=None, print_keys=False, timeout=8, pwd=None):
+              profiles=None, print_keys=False, timeout=8, pwd=None,
+              expect=None, linger=0):
         """Runs webrtc_peer against what rtpgate's SDP @remote_sdp (an
         Sdp) offers or answers: its candidate, credentials (or the
         password @pwd), fingerprint (or @fingerprint) and a=setup."""
@@ -200,9 +202,9 @@ class Browser:
                "--remote-fingerprint",
                fingerprint or remote_sdp.attr("fingerprint") or "sha-256 00",
                "--role", role, "--send", str(count), "--ssrc",
-               str(self.ssrc), "--pt", "0", "--expect", str(count),
+               str(self.ssrc), "--pt", "0", "--expect", str(count if expect is None else expect),
                "--expect-ssrc", str(peer_ssrc), "--expect-rtcp", "1",
-               "--timeout", str(timeout)]
+               "--timeout", str(timeout), "--linger", str(linger)]
         if profiles:
             cmd += ["--profiles", profiles]
         if print_keys:

@@ -217,7 +217,7 @@ static void handshake_done(struct peer *p)
 		return;
 	}
 	p->dtls = DTLS_OK;
-	p->next_rtp = p->next_rtcp = now_ms();
+	p->next_rtp = p->next_rtcp = p->dtls_done_at = now_ms();
 }
 
 /* Feeds @buf (if any) to OpenSSL and lets it make progress. After the

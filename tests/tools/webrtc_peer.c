@@ -17,7 +17,7 @@
  *	[--role client|server] [--ice full|lite|none]
  *	[--profiles SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80:...]
  *	[--send N --ssrc X --pt P] [--expect N] [--expect-rtcp N]
- *	[--expect-ssrc X] [--timeout SECONDS] [--print-keys]
+ *	[--expect-ssrc X] [--timeout SECONDS] [--linger SECONDS] [--print-keys]
  *
  * ADDR:PORT is 127.0.0.1:4000 or [::1]:4000; rtpgate's candidate comes from
  * its SDP. --role is the DTLS role from a=setup (client: we sent active).
@@ -35,8 +35,10 @@
  * SRTP is decrypted and checked against the same rule (and --expect-ssrc).
  *
  * It stops when it has sent everything and received --expect RTP and
- * --expect-rtcp RTCP packets, when DTLS fails, or after --timeout seconds
- * (default 10), and prints one JSON object on stdout:
+ * --expect-rtcp RTCP packets, and DTLS completed at least --linger seconds
+ * ago (default 0; meanwhile it goes on with RTCP and consent checks), when
+ * DTLS fails, or after --timeout seconds (default 10), and prints one JSON
+ * object on stdout:
  *   {"ice":"ok","ice_responses":5,"dtls":"ok"|"failed: <reason>",
  *    "profile":"SRTP_AES128_CM_SHA1_80","sent":N,"rtcp_sent":K,
  *    "received":M,"payload_ok":M2,"unprotect_failed":F,"rtcp_received":R,
@@ -214,6 +216,7 @@ static const struct option longopts[] = {
 	{ "expect-rtcp", required_argument, NULL, 'E' },
 	{ "expect-ssrc", required_argument, NULL, 'x' },
 	{ "timeout", required_argument, NULL, 'w' },
+	{ "linger", required_argument, NULL, 'L' },
 	{ "print-keys", no_argument, NULL, 'K' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -250,9 +253,10 @@ static int option(struct options *o, int c, const char *v)
 		o->pt = (int)n;
 		return 0;
 	case 'w':
-		if (number(v, 1, 3600, &n))
+	case 'L':
+		if (number(v, c == 'w' ? 1 : 0, 3600, &n))
 			return -1;
-		o->timeout_ms = n * 1000;
+		*(c == 'w' ? &o->timeout_ms : &o->linger_ms) = n * 1000;
 		return 0;
 	case 's':
 	case 'x':
@@ -615,12 +619,13 @@ static void datagram(struct peer *p, const uint8_t *buf, size_t len,
 	}
 }
 
-static bool finished(const struct peer *p)
+static bool finished(const struct peer *p, int64_t now)
 {
 	if (p->dtls == DTLS_FAILED)
 		return true;
 	return p->ice_done && p->dtls == DTLS_OK && p->sent >= p->o.send &&
-	       p->received >= p->o.expect && p->rtcp_received >= p->o.expect_rtcp;
+	       p->received >= p->o.expect && p->rtcp_received >= p->o.expect_rtcp &&
+	       now - p->dtls_done_at >= p->o.linger_ms;
 }
 
 /* Milliseconds until the next thing to do, at most @left. */
@@ -637,6 +642,9 @@ static int64_t next_event(struct peer *p, int64_t now, int64_t left)
 			t = p->next_rtp - now;
 		if (p->sent > 0 && p->next_rtcp - now < t)
 			t = p->next_rtcp - now;
+		if (p->dtls_done_at + p->o.linger_ms > now &&
+		    p->dtls_done_at + p->o.linger_ms - now < t)
+			t = p->dtls_done_at + p->o.linger_ms - now;
 	}
 	return t < 0 ? 0 : t;
 }
@@ -673,7 +681,7 @@ static void run(struct peer *p)
 	} else if (p->o.ice == ICE_LITE && !p->o.client) {
 		dtls_start(p);	/* a server only waits for the ClientHello */
 	}
-	while (!finished(p) && now < end) {
+	while (!finished(p, now) && now < end) {
 		ice_timer(p, now);
 		if (dtls_timeout(p) == 0)
 			dtls_on_timer(p);

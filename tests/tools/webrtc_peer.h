@@ -40,7 +40,7 @@ struct options {
 	uint32_t ssrc, expect_ssrc;
 	bool has_expect_ssrc;
 	int pt;
-	long timeout_ms;
+	long timeout_ms, linger_ms;
 	bool print_keys;
 };
 
@@ -71,7 +71,7 @@ struct peer {
 	/* media */
 	long sent, rtcp_sent, received, payload_ok, unprotect_failed;
 	long rtcp_received, rtcp_unprotect_failed, other;
-	int64_t next_rtp, next_rtcp;
+	int64_t next_rtp, next_rtcp, dtls_done_at;
 	uint16_t seq;
 	uint32_t ts;
 	char from[64];
