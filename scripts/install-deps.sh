@@ -14,11 +14,15 @@ TEST_PKGS="python3 kamailio sip-tester netcat-openbsd procps iproute2 nftables o
 KERNEL_PKGS="qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 kmod"
 # Debian packaging (debian/, tests/deb/): only with RTPGATE_DEB_TESTS=1.
 DEB_PKGS="debhelper dh-dkms lintian debootstrap fakeroot"
+# Browser test (tests/browser/): Debian's Chromium, headless; big, so only
+# with RTPGATE_BROWSER_TESTS=1 (tests/run.sh sets it for that suite).
+BROWSER_PKGS="chromium"
 
 missing=""
 [ "${RTPGATE_KERNEL_TESTS:-0}" = 1 ] || KERNEL_PKGS=""
 [ "${RTPGATE_DEB_TESTS:-0}" = 1 ] || DEB_PKGS=""
-for p in $BUILD_PKGS $TEST_PKGS $KERNEL_PKGS $DEB_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
+[ "${RTPGATE_BROWSER_TESTS:-0}" = 1 ] || BROWSER_PKGS=""
+for p in $BUILD_PKGS $TEST_PKGS $KERNEL_PKGS $DEB_PKGS $BROWSER_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "installed" ] || missing="$missing $p"
 done
