@@ -156,7 +156,7 @@ $(BUILD)/tests/tools/srtp_peer: tests/tools/srtp_peer.c
 
 # The media tests' WebRTC party: ICE, DTLS-SRTP and SRTP from OpenSSL and
 # libsrtp2 alone, no rtpgate code (tests/media/cases_webrtc.py).
-WEBRTC_PEER := tests/tools/webrtc_peer.c tests/tools/webrtc_stun.c tests/tools/webrtc_dtls.c
+WEBRTC_PEER := $(addprefix tests/tools/webrtc_,peer.c ice.c stun.c dtls.c)
 $(BUILD)/tests/tools/webrtc_peer: $(WEBRTC_PEER) tests/tools/webrtc_peer.h tests/tools/webrtc_stun.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SRTP_CFLAGS) $(ALL_LDFLAGS) -o $@ $(WEBRTC_PEER) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS)

@@ -515,6 +515,51 @@ def reinvite(ctx):
         call.delete()
 
 
+def ice_restart(ctx):
+    """The browser restarts ICE mid-call (RFC 8445 9: a re-offer with new
+    credentials, as after a network change): rtpgate answers with new
+    credentials of its own, the same fingerprint, candidate and a=setup;
+    checks under the new credentials succeed and media never stops."""
+    with Webrtc(ctx) as w:
+        call, browser, phone, answer, _ = browser_calls(
+            ctx, w, "127.0.0.79", "127.0.0.78", "webrtc-restart")
+        count, again = 150, []
+
+        def restart():
+            browser.new_credentials()
+            call.offer(browser_sdp(browser, "actpass", chrome=True),
+                       **BROWSER_TO_PHONE["offer"])
+            again.append(Sdp(call.answer(
+                sdp(phone.ep), **BROWSER_TO_PHONE["answer"])["sdp"]))
+            browser.restart(again[0])
+        browser.start(answer, phone.ssrc, count=count, timeout=10,
+                      control=True)
+        try:
+            phone.talk(browser, count=count, timeout=12,
+                       midway=(1.0, restart))
+        finally:
+            r = browser.wait()
+        if not again:
+            raise CaseError("the restart never ran: %r" % r)
+        new = again[0]
+        ctx.check("an ICE restart from the browser is answered with new "
+                  "rtpgate credentials and the same candidate, fingerprint "
+                  "and a=setup", first_problem(
+                      None if (new.attr("ice-ufrag"), new.attr("ice-pwd"))
+                      != (answer.attr("ice-ufrag"), answer.attr("ice-pwd"))
+                      else "the credentials did not change",
+                      None if [new.attr(k) for k in ("fingerprint", "setup")]
+                      + [new.candidate()] == [answer.attr(k) for k in (
+                          "fingerprint", "setup")] + [answer.candidate()]
+                      else "%s\nbecame\n%s" % (answer.text, new.text)))
+        ctx.check("checks under the restarted credentials succeed, and all "
+                  "%d packets each way arrive across the restart" % count,
+                  first_problem(None if r.get("ice_restarts") == 1 else
+                                "webrtc_peer %r" % r, phone.problem(count),
+                                browser.problem(count)))
+        call.delete()
+
+
 CASES = [
     ("webrtc: the browser peer's own checks", peer_checks),
     ("webrtc: browser calls phone", browser_to_phone),
@@ -525,5 +570,6 @@ CASES = [
     ("webrtc: wrong fingerprint", wrong_fingerprint),
     ("webrtc: wrong ICE password", wrong_password),
     ("webrtc: re-INVITE mid-call", reinvite),
+    ("webrtc: ICE restart mid-call", ice_restart),
     ("webrtc: SRTP drops under DTLS keys", drops),
 ]

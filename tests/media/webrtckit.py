@@ -182,7 +182,7 @@ class Browser:
 
     def start(self, remote_sdp, peer_ssrc, count=COUNT, fingerprint=None,
               profiles=None, print_keys=False, timeout=8, pwd=None,
-              expect=None, linger=0):
+              expect=None, linger=0, control=False):
         """Runs webrtc_peer against what rtpgate's SDP @remote_sdp (an
         Sdp) offers or answers: its candidate, credentials (or the
         password @pwd), fingerprint (or @fingerprint) and a=setup."""
@@ -211,8 +211,24 @@ class Browser:
             cmd.append("--print-keys")
         self.log = open(self.log_path, "ab")
         self.log_start = self.log.tell()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                     stderr=self.log)
+        if control:
+            cmd.append("--control")
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=self.log,
+            stdin=subprocess.PIPE if control else subprocess.DEVNULL)
+
+    def new_credentials(self):
+        """New ICE credentials for the next SDP (an ICE restart)."""
+        self.ufrag = secrets.token_hex(4)
+        self.pwd = secrets.token_hex(12)
+
+    def restart(self, remote_sdp):
+        """Tells the running peer (started with @control) its credentials
+        and rtpgate's from @remote_sdp: it restarts ICE."""
+        self.proc.stdin.write(("restart %s %s %s %s\n" % (
+            self.ufrag, self.pwd, remote_sdp.attr("ice-ufrag"),
+            remote_sdp.attr("ice-pwd"))).encode())
+        self.proc.stdin.flush()
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

@@ -7,7 +7,7 @@
  * apart by its first octet (RFC 7983; RTCP by payload type, RFC 5761).
  * Written from the RFCs with OpenSSL and libsrtp2: it shares no code with
  * rtpgate (not lib/stun.c, daemon/ice.c, daemon/dtls.c, daemon/srtp.c).
- * Files: this one (options, ICE, the loop, media, the report),
+ * Files: this one (options, the loop, media, the report), webrtc_ice.c,
  * webrtc_stun.c (the STUN codec and its RFC 5769 self-test), webrtc_dtls.c.
  *
  *   webrtc_peer --selftest
@@ -18,6 +18,7 @@
  *	[--profiles SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80:...]
  *	[--send N --ssrc X --pt P] [--expect N] [--expect-rtcp N]
  *	[--expect-ssrc X] [--timeout SECONDS] [--linger SECONDS] [--print-keys]
+ *	[--control]
  *
  * ADDR:PORT is 127.0.0.1:4000 or [::1]:4000; rtpgate's candidate comes from
  * its SDP. --role is the DTLS role from a=setup (client: we sent active).
@@ -27,6 +28,11 @@
  * our own address, then one consent check every 2 s; --ice lite only
  * answers checks (nominated by USE-CANDIDATE); --ice none skips STUN (for
  * openssl s_server). Incoming checks are answered in every mode but none.
+ *
+ * --control reads commands from stdin, one per line: "restart LUFRAG LPWD
+ * RUFRAG RPWD" is an ICE restart (RFC 8445 section 9) with new local and
+ * remote credentials; DTLS and media go on, and "ice_restarts" counts the
+ * restarts whose checks succeeded. Other lines are ignored.
  *
  * After DTLS completes it sends --send RTP packets 20 ms apart (SSRC
  * --ssrc, payload type --pt, 160-octet payloads where the octet i of the
@@ -67,10 +73,6 @@
 #define PAYLOAD_LEN	160
 #define RTP_INTERVAL	20	/* ms */
 #define RTCP_INTERVAL	1000
-#define CONSENT_INTERVAL 2000	/* RFC 7675 says about 5 s; tests want more */
-#define RTO_FIRST	100	/* loopback: RFC 8489's 500 ms is too slow */
-#define RTO_MAX		1600
-#define CHECK_SENDS	7	/* transmissions of one check (RFC 8489 Rc) */
 
 int64_t now_ms(void)
 {
@@ -134,7 +136,7 @@ static void addr_format(const struct sockaddr_storage *ss, char *out, size_t cap
 	}
 }
 
-static bool addr_equal(const struct sockaddr_storage *a,
+bool addr_equal(const struct sockaddr_storage *a,
 		       const struct sockaddr_storage *b)
 {
 	if (a->ss_family != b->ss_family)
@@ -218,6 +220,7 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, 'w' },
 	{ "linger", required_argument, NULL, 'L' },
 	{ "print-keys", no_argument, NULL, 'K' },
+	{ "control", no_argument, NULL, 'C' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -238,6 +241,7 @@ static int option(struct options *o, int c, const char *v)
 	case 'f': return fingerprint_parse(v, o);
 	case 'S': o->profiles = v; return 0;
 	case 'K': o->print_keys = true; return 0;
+	case 'C': o->control = true; return 0;
 	case 'R':
 		o->client = !strcmp(v, "client");
 		return o->client || !strcmp(v, "server") ? 0 : -1;
@@ -307,9 +311,9 @@ static int options_parse(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* --- ICE --------------------------------------------------------------------- */
+/* --- sending ---------------------------------------------------------------- */
 
-static void send_to_peer(struct peer *p, const uint8_t *buf, size_t len,
+void send_to_peer(struct peer *p, const uint8_t *buf, size_t len,
 			 const struct sockaddr_storage *to)
 {
 	socklen_t alen = to->ss_family == AF_INET6 ?
@@ -317,152 +321,6 @@ static void send_to_peer(struct peer *p, const uint8_t *buf, size_t len,
 
 	if (sendto(p->fd, buf, len, 0, (const struct sockaddr *)to, alen) < 0)
 		fprintf(stderr, "webrtc_peer: sendto: %s\n", strerror(errno));
-}
-
-/* RFC 8445 section 5.1.2.1: type preference 110 (peer-reflexive, as the
- * PRIORITY of a check says), local preference 65535, component 1. */
-#define PRFLX_PRIORITY	(110u << 24 | 65535u << 8 | (256u - 1))
-
-/* Sends tids[0] as a Binding request; USE-CANDIDATE until nominated
- * (aggressive-style: every check nominates; the lite peer accepts it). */
-static void check_send(struct peer *p)
-{
-	uint8_t buf[STUN_MAX], prio[4], tie[8];
-	char user[600];
-	struct stun_writer w;
-	int len, i;
-
-	snprintf(user, sizeof(user), "%s:%s", p->o.remote_ufrag, p->o.local_ufrag);
-	for (i = 0; i < 4; i++)
-		prio[i] = (uint8_t)(PRFLX_PRIORITY >> (24 - 8 * i));
-	for (i = 0; i < 8; i++)
-		tie[i] = (uint8_t)(p->tiebreaker >> (56 - 8 * i));
-	stun_write_start(&w, buf, sizeof(buf), STUN_BINDING_REQUEST, p->tids[0]);
-	stun_write_attr(&w, STUN_A_USERNAME, user, strlen(user));
-	stun_write_attr(&w, STUN_A_PRIORITY, prio, 4);
-	stun_write_attr(&w, STUN_A_CONTROLLING, tie, 8);
-	if (!p->ice_done)
-		stun_write_attr(&w, STUN_A_USE_CANDIDATE, NULL, 0);
-	len = stun_write_finish(&w, p->o.remote_pwd);
-	if (len > 0)
-		send_to_peer(p, buf, (size_t)len, &p->o.remote);
-	p->tx_count++;
-}
-
-/* A new transaction: the ones before it stay answerable. */
-static void check_new(struct peer *p)
-{
-	memmove(p->tids[1], p->tids[0], sizeof(p->tids) - sizeof(p->tids[0]));
-	RAND_bytes(p->tids[0], STUN_TID_LEN);
-	p->tx_count = 0;
-	p->rto = RTO_FIRST;
-}
-
-/* Until nominated: retransmit with a doubling timeout, a new transaction
- * after CHECK_SENDS. Afterwards: one consent check per interval. */
-static void ice_timer(struct peer *p, int64_t now)
-{
-	if (p->o.ice != ICE_FULL || now < p->next_check)
-		return;
-	if (p->ice_done || p->tx_count >= CHECK_SENDS)
-		check_new(p);
-	check_send(p);
-	if (p->ice_done) {
-		p->next_check = now + CONSENT_INTERVAL;
-		return;
-	}
-	p->next_check = now + p->rto;
-	p->rto = p->rto * 2 > RTO_MAX ? RTO_MAX : p->rto * 2;
-}
-
-static bool tid_ours(const struct peer *p, const uint8_t *tid)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(p->tids) / sizeof(p->tids[0]); i++)
-		if (!memcmp(p->tids[i], tid, STUN_TID_LEN))
-			return true;
-	return false;
-}
-
-static void ice_response(struct peer *p, const uint8_t *buf, const struct stun_msg *m)
-{
-	bool mi_ok;
-
-	if (!tid_ours(p, m->tid) || !stun_fingerprint_ok(buf, m)) {
-		p->ice_bad++;
-		return;
-	}
-	mi_ok = stun_integrity_ok(buf, m, p->o.remote_pwd);
-	/* RFC 8489 section 9.1.3: a 400 or 401 carries no MESSAGE-INTEGRITY
-	 * (the server could not check ours) */
-	if (m->type == STUN_BINDING_ERROR && (mi_ok || !m->integrity_at)) {
-		p->ice_errors++;
-		p->last_error_code = m->error_code;
-		return;
-	}
-	if (!mi_ok) {
-		p->ice_bad++;
-		return;
-	}
-	/* RFC 8445 7.2.5.2.1: the mapped address must be the local candidate,
-	 * else the pair would be a new peer-reflexive one */
-	if (!m->has_mapped || !addr_equal(&m->mapped, &p->o.local)) {
-		p->ice_bad++;
-		return;
-	}
-	p->ice_responses++;
-	if (!p->ice_done) {
-		p->ice_done = true;
-		p->next_check = now_ms() + CONSENT_INTERVAL;
-		if (p->o.client)
-			dtls_start(p);
-	}
-}
-
-/* A Binding request from the peer: USERNAME "local:remote", integrity
- * keyed by our password (RFC 8445 section 7.3). */
-static void ice_request(struct peer *p, const uint8_t *buf, const struct stun_msg *m,
-			const struct sockaddr_storage *from)
-{
-	uint8_t out[STUN_MAX];
-	char user[600];
-	struct stun_writer w;
-	int len;
-
-	snprintf(user, sizeof(user), "%s:%s", p->o.local_ufrag, p->o.remote_ufrag);
-	if (!m->username || m->username_len != strlen(user) ||
-	    memcmp(m->username, user, m->username_len) ||
-	    !stun_fingerprint_ok(buf, m) || !stun_integrity_ok(buf, m, p->o.local_pwd)) {
-		p->stun_refused++;
-		return;
-	}
-	stun_write_start(&w, out, sizeof(out), STUN_BINDING_SUCCESS, m->tid);
-	stun_write_xor_mapped(&w, from);
-	len = stun_write_finish(&w, p->o.local_pwd);
-	if (len > 0)
-		send_to_peer(p, out, (size_t)len, from);
-	p->ice_answered++;
-	if (p->o.ice == ICE_LITE && m->use_candidate && !p->ice_done) {
-		p->ice_done = true;
-		if (p->o.client)
-			dtls_start(p);
-	}
-}
-
-static void stun_input(struct peer *p, const uint8_t *buf, size_t len,
-		       const struct sockaddr_storage *from)
-{
-	struct stun_msg m;
-
-	if (p->o.ice == ICE_NONE || stun_parse(buf, len, &m)) {
-		p->stun_refused++;
-		return;
-	}
-	if (m.type == STUN_BINDING_REQUEST)
-		ice_request(p, buf, &m, from);
-	else if (m.type == STUN_BINDING_SUCCESS || m.type == STUN_BINDING_ERROR)
-		ice_response(p, buf, &m);
 }
 
 /* --- media ------------------------------------------------------------------- */
@@ -670,10 +528,48 @@ static void receive_all(struct peer *p)
 	}
 }
 
+static void control_line(struct peer *p, char *line)
+{
+	char *save = NULL, *word[5];
+	int n = 0;
+
+	for (word[0] = strtok_r(line, " \t\r", &save); word[n] && n < 4;)
+		word[++n] = strtok_r(NULL, " \t\r", &save);
+	if (n == 4 && word[4] && !strcmp(word[0], "restart") &&
+	    !strtok_r(NULL, " \t\r", &save) && p->o.ice == ICE_FULL)
+		ice_restart(p, word + 1);
+	else
+		fprintf(stderr, "webrtc_peer: control line ignored\n");
+}
+
+/* Reads what stdin has; each whole line is a command. Overlong lines are
+ * dropped whole. */
+static void control_input(struct peer *p)
+{
+	ssize_t n = read(0, p->ctl + p->ctl_len, sizeof(p->ctl) - 1 - p->ctl_len);
+	char *nl;
+
+	if (n <= 0) {
+		p->ctl_closed = true;
+		return;
+	}
+	p->ctl_len += (size_t)n;
+	p->ctl[p->ctl_len] = '\0';
+	while ((nl = strchr(p->ctl, '\n'))) {
+		*nl = '\0';
+		control_line(p, p->ctl);
+		p->ctl_len -= (size_t)(nl + 1 - p->ctl);
+		memmove(p->ctl, nl + 1, p->ctl_len + 1);
+	}
+	if (p->ctl_len == sizeof(p->ctl) - 1)
+		p->ctl_len = 0;
+}
+
 static void run(struct peer *p)
 {
 	int64_t start = now_ms(), now = start, end = start + p->o.timeout_ms;
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = p->fd, .events = POLLIN },
+				 { .fd = 0, .events = POLLIN } };
 
 	if (p->o.ice == ICE_NONE) {
 		p->ice_done = true;
@@ -686,8 +582,13 @@ static void run(struct peer *p)
 		if (dtls_timeout(p) == 0)
 			dtls_on_timer(p);
 		media_timer(p, now);
-		if (poll(&pfd, 1, (int)next_event(p, now, end - now)) > 0)
-			receive_all(p);
+		if (poll(pfd, p->o.control && !p->ctl_closed ? 2 : 1,
+			 (int)next_event(p, now, end - now)) > 0) {
+			if (pfd[0].revents)
+				receive_all(p);
+			if (pfd[1].revents && p->o.control && !p->ctl_closed)
+				control_input(p);
+		}
 		now = now_ms();
 	}
 }
@@ -702,10 +603,10 @@ static bool report(const struct peer *p, int64_t elapsed)
 
 	printf("{\"ice\":\"%s\",\"ice_responses\":%ld,\"ice_errors\":%ld,"
 	       "\"ice_error_code\":%d,\"ice_bad\":%ld,\"ice_answered\":%ld,"
-	       "\"stun_refused\":%ld,",
+	       "\"ice_restarts\":%ld,\"stun_refused\":%ld,",
 	       p->o.ice == ICE_NONE ? "none" : p->ice_done ? "ok" : "failed",
 	       p->ice_responses, p->ice_errors, p->last_error_code, p->ice_bad,
-	       p->ice_answered, p->stun_refused);
+	       p->ice_answered, p->ice_restarts, p->stun_refused);
 	printf("\"dtls\":\"%s%s\",\"profile\":\"%s\",", p->dtls == DTLS_OK ||
 	       p->dtls == DTLS_IDLE ? "" : "failed: ", dtls,
 	       p->profile ? p->profile : "");

@@ -13,6 +13,8 @@
 #include <srtp2/srtp.h>
 
 #define FP_MAX		64	/* SHA-512 */
+#define CHECK_SENDS	7	/* transmissions of one check (RFC 8489 Rc) */
+#define CRED_MAX	256
 
 enum ice_mode {
 	ICE_FULL,	/* controlling agent: checks with USE-CANDIDATE */
@@ -41,7 +43,7 @@ struct options {
 	bool has_expect_ssrc;
 	int pt;
 	long timeout_ms, linger_ms;
-	bool print_keys;
+	bool print_keys, control;
 };
 
 struct peer {
@@ -49,7 +51,10 @@ struct peer {
 	int fd;
 
 	/* ICE */
-	bool ice_done;
+	bool ice_done, restarting;
+	long ice_restarts;
+	char creds[4][CRED_MAX + 1];	/* after a restart: local ufrag, pwd,
+					 * remote ufrag, pwd */
 	uint8_t tids[4][12];	/* the last checks sent, newest first */
 	int tx_count;		/* transmissions of tids[0] */
 	int64_t next_check, rto;
@@ -75,9 +80,32 @@ struct peer {
 	uint16_t seq;
 	uint32_t ts;
 	char from[64];
+
+	/* --control: stdin, one command per line */
+	char ctl[1024];
+	size_t ctl_len;
+	bool ctl_closed;
 };
 
 int64_t now_ms(void);
+
+/* Sends @len octets to @to from the peer's socket. */
+void send_to_peer(struct peer *p, const uint8_t *buf, size_t len,
+		  const struct sockaddr_storage *to);
+
+bool addr_equal(const struct sockaddr_storage *a,
+		const struct sockaddr_storage *b);
+
+/* webrtc_ice.c: checks, retransmissions and consent checks due at @now. */
+void ice_timer(struct peer *p, int64_t now);
+
+/* A STUN datagram (first octet 0-3) from @from. */
+void stun_input(struct peer *p, const uint8_t *buf, size_t len,
+		const struct sockaddr_storage *from);
+
+/* An ICE restart with @creds: local ufrag, local pwd, remote ufrag,
+ * remote pwd. */
+void ice_restart(struct peer *p, char *const creds[4]);
 
 /* Sets up OpenSSL for @p (certificate, key, use_srtp, the fingerprint
  * check). Returns 0, or -1 with a reason on stderr. */
