@@ -178,21 +178,23 @@ def write_tone(path, hz, seconds=2.0, rate=48000, amplitude=0.5):
 
 
 class Chromium:
-    """Headless Chromium on @url with a fake microphone playing @wav.
-    Its output goes to @log_path. Use as a context manager."""
+    """Headless Chromium on @url with a fake microphone playing @wav. Its
+    profile, and its HOME (where its crash handler keeps its database),
+    are in @workdir; its output goes to @log_path. Use as a context
+    manager."""
 
-    def __init__(self, binary, url, wav, profile_dir, log_path):
+    def __init__(self, binary, url, wav, workdir, log_path):
         self.binary = binary
         self.url = url
         self.wav = wav
-        self.profile_dir = profile_dir
+        self.workdir = workdir
         self.log_path = log_path
         self.proc = None
         self.problems = []
 
     def command(self):
         args = [self.binary, "--headless=new",
-                "--user-data-dir=" + self.profile_dir,
+                "--user-data-dir=" + os.path.join(self.workdir, "profile"),
                 "--no-first-run", "--no-default-browser-check",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-extensions", "--disable-gpu",
@@ -211,8 +213,11 @@ class Chromium:
         log = open(self.log_path, "wb")
         log.write(("=== %s\n" % " ".join(self.command())).encode())
         log.flush()
+        env = dict(os.environ, HOME=self.workdir,
+                   XDG_CONFIG_HOME=os.path.join(self.workdir, "config"),
+                   XDG_CACHE_HOME=os.path.join(self.workdir, "cache"))
         self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log,
+                                     stdout=log, stderr=log, env=env,
                                      start_new_session=True)
         log.close()
         return self
@@ -237,6 +242,10 @@ class Chromium:
                 self.problems.append("did not exit within 5 s of SIGTERM")
         _kill_group(proc.pid)
         proc.wait()
+        left = _kill_leftovers(self.workdir)
+        if left:
+            self.problems.append("killed %d process(es) still running after "
+                                 "it: %s" % (len(left), "; ".join(left)))
         return self.problems
 
     def log_tail(self, lines=20):
@@ -258,3 +267,36 @@ def _kill_group(pgid):
         except ProcessLookupError:
             return
         time.sleep(0.1)
+
+
+def _with_workdir(workdir):
+    """{pid: command line} of the processes whose command line names
+    @workdir: ours, even those that left the process group (Chromium's
+    crash handler starts a session of its own)."""
+    found = {}
+    key = workdir.encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if key in cmd:
+            found[int(pid)] = cmd.replace(b"\0", b" ")[:80].decode(
+                "utf-8", "replace")
+    return found
+
+
+def _kill_leftovers(workdir):
+    """Waits up to 5 s for the processes of @workdir to end by
+    themselves, then SIGKILLs the rest by PID; returns what was killed."""
+    deadline = time.monotonic() + 5
+    while _with_workdir(workdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _with_workdir(workdir)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return ["%d %s" % item for item in left.items()]

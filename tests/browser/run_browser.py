@@ -54,9 +54,11 @@ Prints "ok - <sentence>" or "FAIL - <sentence>" per check and ends with
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -71,6 +73,7 @@ from ngclient import (Daemon, DaemonError, Report, daemon_shutdown_check,
 
 PORT_MIN, PORT_MAX = 29000, 29999
 BROWSER_HZ = 440
+WHOLE_RUN = 300                 # seconds; a normal run takes about 35
 LOG_DIR = os.path.join(repo_root(), "build", "test-logs")
 
 
@@ -88,7 +91,34 @@ def in_netns(argv):
     script = "ip link set lo up && exec \"$@\""
     cmd = ["unshare", "--net", "sh", "-c", script, "sh", sys.executable,
            os.path.abspath(__file__)] + argv + ["--in-netns"]
-    return subprocess.call(cmd)
+    child = subprocess.Popen(cmd)     # after the execs, the runner itself
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: child.send_signal(signum))
+    try:
+        return child.wait(timeout=WHOLE_RUN)
+    except subprocess.TimeoutExpired:
+        print("# the runner did not end within %d s: stopping it" % WHOLE_RUN,
+              flush=True)
+        child.terminate()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return 1
+
+
+def wait_page(page, browser, timeout):
+    """None once the page has said hello; else what went wrong."""
+    deadline = time.monotonic() + timeout
+    while not page.wait_hello(0.2):
+        if not browser.alive():
+            return "Chromium exited (code %s) before the page said hello\n%s" \
+                % (browser.proc.returncode, browser.log_tail())
+        if time.monotonic() > deadline:
+            return "no hello from the page within %d s\n%s" \
+                % (timeout, browser.log_tail())
+    return None
 
 
 def run_browser(report, args, daemon, tmp):
@@ -97,15 +127,12 @@ def run_browser(report, args, daemon, tmp):
     write_tone(wav, BROWSER_HZ)
     log = os.path.join(LOG_DIR, "browser-chromium.log")
     with PageServer() as page, \
-            Chromium(args.chromium, page.url, wav,
-                     os.path.join(tmp, "profile"), log) as browser:
+            Chromium(args.chromium, page.url, wav, tmp, log) as browser:
         try:
-            loaded = page.wait_hello(30)
+            problem = wait_page(page, browser, 30)
             report.check("Chromium runs headless and loads the test page from "
-                         "127.0.0.1",
-                         None if loaded else "no hello within 30 s\n"
-                         + browser.log_tail())
-            if loaded:
+                         "127.0.0.1", problem)
+            if not problem:
                 print("# %s" % page.user_agent, flush=True)
                 for direction in DIRECTIONS:
                     if args.only not in direction[0]:
