@@ -5,12 +5,13 @@ runner plays the SIP proxy), lets media flow for a few seconds and checks
 both ends, query and statistics. See run_browser.py for the picture.
 """
 
+import os
 import time
 import traceback
 
 from browserkit import PageError
 from mediakit import CaseError, Call, sdp, sdp_media
-from ngclient import NgTimeout
+from ngclient import NgTimeout, repo_root
 from phonekit import PCMU, Phone, analyse
 
 PHONE_HZ = 1000
@@ -21,6 +22,7 @@ CONNECT_MS = 15000
 # while the browser already runs ICE and DTLS with rtpgated: on loopback
 # the handshake ends within this time, before the NG answer is sent.
 SIP_DELAY = 0.5
+SDP_LOG = os.path.join(repo_root(), "build", "test-logs", "browser-sdp.log")
 
 TO_PHONE = {"transport-protocol": "RTP/AVP", "ICE": "remove",
             "flags": ["replace-origin"]}
@@ -41,8 +43,10 @@ class Sides:
 DIRECTIONS = [("browser -> phone", "127.0.0.91", "browser"),
               ("phone -> browser", "127.0.0.92", "phone")]
 
-ICE_DTLS = ("ice-ufrag", "ice-pwd", "ice-lite", "ice-options", "candidate",
-            "fingerprint", "setup", "end-of-candidates")
+# Not for a plain RTP/AVP phone: ICE, DTLS, and AVPF feedback (RFC 4585).
+NOT_FOR_PHONE = ("ice-ufrag", "ice-pwd", "ice-lite", "ice-options",
+                 "candidate", "end-of-candidates", "fingerprint", "setup",
+                 "rtcp-fb")
 
 
 def lines(text, prefix):
@@ -58,11 +62,11 @@ def proto(text):
 def to_phone_problem(text):
     """What is wrong with the SDP rtpgated gives the phone, or None."""
     found = [a.partition(":")[0] for a in lines(text, "a=")
-             if a.partition(":")[0] in ICE_DTLS]
+             if a.partition(":")[0] in NOT_FOR_PHONE]
     if proto(text) != "RTP/AVP":
         return "m= protocol is %s, not RTP/AVP\n%s" % (proto(text), text)
     if found:
-        return "ICE/DTLS attributes %s reach the phone\n%s" % (
+        return "attributes %s reach the phone\n%s" % (
             sorted(set(found)), text)
     if sdp_media(text)["c"] != "127.0.0.1":
         return "c= is not the relay's 127.0.0.1\n" + text
@@ -107,9 +111,17 @@ def phone_sdp(phone):
     return sdp(phone.ep)
 
 
+def keep(name, what, text):
+    """Appends @text to build/test-logs/browser-sdp.log; returns it."""
+    with open(SDP_LOG, "a") as f:
+        f.write("=== %s: %s\n%s\n" % (name, what, text.replace("\r\n", "\n")))
+    return text
+
+
 def setup_browser_offers(report, name, call, page, phone):
     """Browser offers, phone answers. Returns the Sides."""
-    offer = page.call("offer", call=name, ms=GATHER_MS)["sdp"]
+    offer = keep(name, "the browser's offer",
+                 page.call("offer", call=name, ms=GATHER_MS)["sdp"])
     report.check("%s: the browser offers UDP/TLS/RTP/SAVPF with host "
                  "candidates on 127.0.0.1 only" % name,
                  browser_candidates_problem(offer)
@@ -117,9 +129,12 @@ def setup_browser_offers(report, name, call, page, phone):
                      else "m= protocol %s" % proto(offer)))
     reply = call.offer(offer, **TO_PHONE)
     report.check("%s: offer RTP/AVP ICE=remove replace-origin gives the "
-                 "phone plain RTP/AVP without ICE or DTLS" % name,
-                 to_phone_problem(reply["sdp"]))
-    reply = call.answer(phone_sdp(phone), **TO_BROWSER)
+                 "phone plain RTP/AVP without ICE, DTLS or rtcp-fb" % name,
+                 to_phone_problem(keep(name, "offer to the phone",
+                                       reply["sdp"])))
+    reply = call.answer(keep(name, "the phone's answer", phone_sdp(phone)),
+                        **TO_BROWSER)
+    keep(name, "answer to the browser", reply["sdp"])
     report.check("%s: answer UDP/TLS/RTP/SAVPF ICE=force gives the browser "
                  "ice-lite, a 127.0.0.1 candidate, a fingerprint, "
                  "setup:passive and rtcp-mux" % name,
@@ -131,13 +146,16 @@ def setup_browser_offers(report, name, call, page, phone):
 
 def setup_phone_offers(report, name, call, page, phone):
     """Phone offers, browser answers. Returns the Sides."""
-    reply = call.offer(phone_sdp(phone), **TO_BROWSER)
+    reply = call.offer(keep(name, "the phone's offer", phone_sdp(phone)),
+                       **TO_BROWSER)
     report.check("%s: offer UDP/TLS/RTP/SAVPF ICE=force gives the browser "
                  "ice-lite, a 127.0.0.1 candidate, a fingerprint, "
                  "setup:actpass and rtcp-mux" % name,
-                 to_browser_problem(reply["sdp"], offer=True))
-    answer = page.call("answer", call=name, sdp=reply["sdp"],
-                       ms=GATHER_MS)["sdp"]
+                 to_browser_problem(keep(name, "offer to the browser",
+                                         reply["sdp"]), offer=True))
+    answer = keep(name, "the browser's answer",
+                  page.call("answer", call=name, sdp=reply["sdp"],
+                            ms=GATHER_MS)["sdp"])
     report.check("%s: the browser answers with host candidates on 127.0.0.1 "
                  "only and a=setup:active" % name,
                  browser_candidates_problem(answer)
@@ -146,8 +164,9 @@ def setup_phone_offers(report, name, call, page, phone):
     time.sleep(SIP_DELAY)
     reply = call.answer(answer, **TO_PHONE)
     report.check("%s: answer RTP/AVP ICE=remove replace-origin gives the "
-                 "phone plain RTP/AVP without ICE or DTLS" % name,
-                 to_phone_problem(reply["sdp"]))
+                 "phone plain RTP/AVP without ICE, DTLS or rtcp-fb" % name,
+                 to_phone_problem(keep(name, "answer to the phone",
+                                       reply["sdp"])))
     return Sides(call.a, call.b, call.to_tag)
 
 

@@ -67,7 +67,7 @@ sys.path[:0] = [HERE, os.path.join(TESTS, "ng"), os.path.join(TESTS, "media")]
 
 from browserkit import Chromium, PageServer, find_chromium, \
     write_tone  # noqa: E402
-from cases_browser import DIRECTIONS, run_direction  # noqa: E402
+from cases_browser import DIRECTIONS, SDP_LOG, run_direction  # noqa: E402
 from ngclient import (Daemon, DaemonError, Report, daemon_shutdown_check,
                       missing_daemon, repo_root)  # noqa: E402
 
@@ -176,6 +176,7 @@ def main():
                     "with the machine's other addresses in its candidates)")
         return report.finish()
     os.makedirs(LOG_DIR, exist_ok=True)
+    open(SDP_LOG, "w").close()
     log = "browser-rtpgated%s.log" % ("-san" if "build-san" in args.daemon
                                        else "")
     daemon = Daemon(args.daemon, PORT_MIN, PORT_MAX, log)
