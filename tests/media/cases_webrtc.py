@@ -560,6 +560,32 @@ def ice_restart(ctx):
         call.delete()
 
 
+def retransmission(ctx):
+    """The browser's side loses rtpgate's first DTLS datagram: as DTLS
+    server rtpgate sends its flight again when the browser's ClientHello
+    is retransmitted; as DTLS client (the browser offered passive) it
+    sends its ClientHello again when the browser's next check finds its
+    timer expired (RFC 6347 4.2.4)."""
+    with Webrtc(ctx) as w:
+        for setup, role in (("actpass", "server"), ("passive", "client")):
+            call, browser, phone, answer, _ = browser_calls(
+                ctx, w, "127.0.0.76", "127.0.0.77", "webrtc-loss",
+                setup=setup)
+            browser.start(answer, phone.ssrc, count=20, drop_dtls=1,
+                          timeout=9)
+            try:
+                phone.talk(browser, count=20, timeout=11)
+            finally:
+                r = browser.wait()
+            ctx.check("rtpgate as DTLS %s retransmits after its first "
+                      "datagram is lost: the handshake completes and media "
+                      "crosses both ways" % role, first_problem(
+                          None if r.get("dtls_dropped") == 1 else
+                          "webrtc_peer %r" % r, browser.problem(20),
+                          phone.problem(20)))
+            call.delete()
+
+
 CASES = [
     ("webrtc: the browser peer's own checks", peer_checks),
     ("webrtc: browser calls phone", browser_to_phone),
@@ -571,5 +597,6 @@ CASES = [
     ("webrtc: wrong ICE password", wrong_password),
     ("webrtc: re-INVITE mid-call", reinvite),
     ("webrtc: ICE restart mid-call", ice_restart),
+    ("webrtc: DTLS retransmission", retransmission),
     ("webrtc: SRTP drops under DTLS keys", drops),
 ]

@@ -182,7 +182,7 @@ class Browser:
 
     def start(self, remote_sdp, peer_ssrc, count=COUNT, fingerprint=None,
               profiles=None, print_keys=False, timeout=8, pwd=None,
-              expect=None, linger=0, control=False):
+              expect=None, linger=0, control=False, drop_dtls=0):
         """Runs webrtc_peer against what rtpgate's SDP @remote_sdp (an
         Sdp) offers or answers: its candidate, credentials (or the
         password @pwd), fingerprint (or @fingerprint) and a=setup."""
@@ -204,7 +204,8 @@ class Browser:
                "--role", role, "--send", str(count), "--ssrc",
                str(self.ssrc), "--pt", "0", "--expect", str(count if expect is None else expect),
                "--expect-ssrc", str(peer_ssrc), "--expect-rtcp", "1",
-               "--timeout", str(timeout), "--linger", str(linger)]
+               "--timeout", str(timeout), "--linger", str(linger),
+               "--drop-dtls", str(drop_dtls)]
         if profiles:
             cmd += ["--profiles", profiles]
         if print_keys:

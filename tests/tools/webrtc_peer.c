@@ -18,7 +18,7 @@
  *	[--profiles SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80:...]
  *	[--send N --ssrc X --pt P] [--expect N] [--expect-rtcp N]
  *	[--expect-ssrc X] [--timeout SECONDS] [--linger SECONDS] [--print-keys]
- *	[--control]
+ *	[--control] [--drop-dtls N]
  *
  * ADDR:PORT is 127.0.0.1:4000 or [::1]:4000; rtpgate's candidate comes from
  * its SDP. --role is the DTLS role from a=setup (client: we sent active).
@@ -33,6 +33,9 @@
  * RUFRAG RPWD" is an ICE restart (RFC 8445 section 9) with new local and
  * remote credentials; DTLS and media go on, and "ice_restarts" counts the
  * restarts whose checks succeeded. Other lines are ignored.
+ *
+ * --drop-dtls N discards the first N DTLS datagrams that arrive, as if
+ * the network lost them, so that the other side must retransmit.
  *
  * After DTLS completes it sends --send RTP packets 20 ms apart (SSRC
  * --ssrc, payload type --pt, 160-octet payloads where the octet i of the
@@ -221,6 +224,7 @@ static const struct option longopts[] = {
 	{ "linger", required_argument, NULL, 'L' },
 	{ "print-keys", no_argument, NULL, 'K' },
 	{ "control", no_argument, NULL, 'C' },
+	{ "drop-dtls", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -251,6 +255,7 @@ static int option(struct options *o, int c, const char *v)
 	case 'n': return number(v, 0, 1000000, &o->send);
 	case 'e': return number(v, 0, 1000000, &o->expect);
 	case 'E': return number(v, 0, 1000000, &o->expect_rtcp);
+	case 'D': return number(v, 0, 100, &o->drop_dtls);
 	case 't':
 		if (number(v, 0, 127, &n))
 			return -1;
@@ -466,10 +471,12 @@ static void datagram(struct peer *p, const uint8_t *buf, size_t len,
 	} else if (buf[0] <= 3) {
 		stun_input(p, buf, len, from);
 	} else if (buf[0] >= 20 && buf[0] <= 63) {
-		if (addr_equal(from, &p->o.remote))
-			dtls_input(p, buf, len);
-		else
+		if (!addr_equal(from, &p->o.remote))
 			p->other++;
+		else if (p->dtls_dropped < p->o.drop_dtls)
+			p->dtls_dropped++;
+		else
+			dtls_input(p, buf, len);
 	} else if (buf[0] >= 128 && buf[0] <= 191) {
 		srtp_input(p, buf, len, from);
 	} else {
@@ -614,11 +621,12 @@ static bool report(const struct peer *p, int64_t elapsed)
 		printf("\"keying_material\":\"%s\",", p->keys_hex);
 	printf("\"sent\":%ld,\"rtcp_sent\":%ld,\"received\":%ld,\"payload_ok\":%ld,"
 	       "\"unprotect_failed\":%ld,\"rtcp_received\":%ld,"
-	       "\"rtcp_unprotect_failed\":%ld,\"other\":%ld,\"from\":\"%s\","
+	       "\"rtcp_unprotect_failed\":%ld,\"other\":%ld,\"dtls_dropped\":%ld,"
+	       "\"from\":\"%s\","
 	       "\"elapsed_ms\":%lld}\n",
 	       p->sent, p->rtcp_sent, p->received, p->payload_ok,
 	       p->unprotect_failed, p->rtcp_received, p->rtcp_unprotect_failed,
-	       p->other, p->from, (long long)elapsed);
+	       p->other, p->dtls_dropped, p->from, (long long)elapsed);
 	return ok;
 }
 

@@ -38,7 +38,7 @@ struct options {
 	unsigned int fp_len;
 	bool client;
 	enum ice_mode ice;
-	long send, expect, expect_rtcp;
+	long send, expect, expect_rtcp, drop_dtls;
 	uint32_t ssrc, expect_ssrc;
 	bool has_expect_ssrc;
 	int pt;
@@ -75,7 +75,7 @@ struct peer {
 
 	/* media */
 	long sent, rtcp_sent, received, payload_ok, unprotect_failed;
-	long rtcp_received, rtcp_unprotect_failed, other;
+	long rtcp_received, rtcp_unprotect_failed, other, dtls_dropped;
 	int64_t next_rtp, next_rtcp, dtls_done_at;
 	uint16_t seq;
 	uint32_t ts;
