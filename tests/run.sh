@@ -37,6 +37,7 @@ SUITES=(
 )
 [ -f tests/e2e/run_kamailio_sipp.py ] && SUITES+=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
+	"e2e baresip|$PY tests/e2e/run_baresip.py --daemon build/rtpgated"
 )
 [ -f tests/browser/run_browser.py ] && SUITES+=(
 	"browser (chromium)|RTPGATE_BROWSER_TESTS=1 scripts/install-deps.sh >/dev/null && $PY tests/browser/run_browser.py --daemon build/rtpgated"
