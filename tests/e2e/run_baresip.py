@@ -510,15 +510,17 @@ def check_logs(report, name, a, b):
     for x in (a, b):
         text, user = logs[x.party.user], x.party.user
         if x.party.kind == "dtls":
-            wanted = ("connectivity check is complete",
+            wanted = ("remote_mode=Lite, local_role=Controlling",
+                      "connectivity check is complete",
                       "verified sha-256 fingerprint OK",
                       "---> DTLS-SRTP complete")
             missing = [w for w in wanted if w not in text]
             profile = text.split("Profile=", 1)[-1].split()[0] \
                 if "Profile=" in text else "?"
             report.check("%s: baresip %s logged ICE complete against "
-                         "rtpgated and DTLS-SRTP complete (%s) with the "
-                         "fingerprint verified" % (name, user, profile),
+                         "rtpgated as an ICE-lite peer, itself controlling, "
+                         "and DTLS-SRTP complete (%s) with the fingerprint "
+                         "verified" % (name, user, profile),
                          "not logged: %s (log %s)" % (missing, x.proc.log_path)
                          if missing else None)
         bad = [l for l in text.splitlines()
