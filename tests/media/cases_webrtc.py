@@ -355,11 +355,17 @@ def drop_checks(ctx, b):
     ctx.check("DTLS-SRTP drops: SRTP under the DTLS-exported keys, from the "
               "browser's address, still crosses both ways once its peer is "
               "gone", b.exchange(1))
+    before = ssrc_counts(b)
     ctx.check("DTLS-SRTP: SRTP from the browser with a corrupted auth tag is "
               "dropped, not forwarded, and counted in drops.srtp-auth and "
               "its stream's errors in query",
               dropped_as(ctx, b, "srtp-auth",
                          tampered(b.peer.protect(b.srtp_src.next()))))
+    after = ssrc_counts(b)
+    ctx.check("DTLS-SRTP: a packet that fails authentication is not counted "
+              "in its SSRC's packets or payload bytes (only what decrypts is)",
+              None if after == before else
+              "SSRC packets/payload bytes went from %r to %r" % (before, after))
     srtp, problem = replay(b)
     ctx.check("DTLS-SRTP: an SRTP packet from the browser sent again is "
               "dropped and counted in drops.srtp-replay",
@@ -369,6 +375,14 @@ def drop_checks(ctx, b):
               "errors of the browser's streams", muxed_rtcp_dropped(ctx, b))
     ctx.check("DTLS-SRTP: after the drops, SRTP still flows both ways",
               b.exchange(2))
+
+
+def ssrc_counts(b):
+    """(packets, payload bytes) summed over the SSRCs query lists for the
+    browser's RTP stream."""
+    ssrcs = b.call.streams(b.srtp_tag)["RTP"].get("SSRC", [])
+    return (sum(x.get("packets", 0) for x in ssrcs),
+            sum(x.get("payload bytes", 0) for x in ssrcs))
 
 
 def muxed_rtcp_dropped(ctx, b):
