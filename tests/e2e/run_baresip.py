@@ -117,7 +117,7 @@ class Rtpgated(ks.Rtpgated):
         return super().command() + ["--listen-cli=none"]
 
 
-# --- the tones ----------------------------------------------------------------
+# --- the tones ---------------------------------------------------------------
 
 
 def write_tone(path, freq, seconds):
@@ -205,7 +205,7 @@ def tone_problem(path, want, own):
     return "%s (%d samples): %s" % (path, len(samples), "; ".join(problems))
 
 
-# --- processes ----------------------------------------------------------------
+# --- processes ---------------------------------------------------------------
 
 
 def render(template, path, fields):
@@ -330,7 +330,7 @@ def non_loopback_ipv4():
     return None
 
 
-# --- what rtpgated saw ----------------------------------------------------------
+# --- what rtpgated saw -------------------------------------------------------
 
 PROTOCOL = {"dtls": "UDP/TLS/RTP/SAVPF", "sdes": "RTP/SAVP",
             "plain": "RTP/AVP"}
@@ -494,7 +494,7 @@ def check_drops(report, name, w, before, after):
                  "dropped %r" % bad if bad else None)
 
 
-# --- what the clients saw -------------------------------------------------------
+# --- what the clients saw ----------------------------------------------------
 
 
 def check_logs(report, name, a, b):
@@ -550,7 +550,7 @@ def check_tones(report, name, a, b):
         report.check(sentence, problem)
 
 
-# --- one call -------------------------------------------------------------------
+# --- one call ----------------------------------------------------------------
 
 
 def one_call(report, setup, client, n, caller, callee):
