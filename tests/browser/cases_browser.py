@@ -39,9 +39,17 @@ class Sides:
         self.browser_tag = browser_tag
 
 
-# (name, phone address, who offers)
-DIRECTIONS = [("browser -> phone", "127.0.0.91", "browser"),
-              ("phone -> browser", "127.0.0.92", "phone")]
+# (name, phone address, who offers, whether the browser's SDP goes before
+# its candidates: an offer as trickle ICE sends it, an answer that reaches
+# rtpgated before the browser starts ICE)
+DIRECTIONS = [
+    ("browser -> phone", "127.0.0.91", "browser", False),
+    ("phone -> browser", "127.0.0.92", "phone", False),
+    ("browser -> phone, offer before candidates", "127.0.0.93", "browser",
+     True),
+    ("phone -> browser, answer before ICE starts", "127.0.0.94", "phone",
+     True),
+]
 
 # Not for a plain RTP/AVP phone: ICE, DTLS, and AVPF feedback (RFC 4585).
 NOT_FOR_PHONE = ("ice-ufrag", "ice-pwd", "ice-lite", "ice-options",
@@ -97,13 +105,25 @@ def to_browser_problem(text, offer):
     return "; ".join(problems) + "\n" + text if problems else None
 
 
-def browser_candidates_problem(text):
-    """None if every candidate the browser offers is on 127.0.0.1."""
-    others = [c for c in lines(text, "a=candidate:")
-              if c.split()[4:5] != ["127.0.0.1"]]
-    if not lines(text, "a=candidate:"):
+def browser_sdp_problem(text, early):
+    """None if the browser's SDP is UDP/TLS/RTP/SAVPF and its candidates
+    are all on 127.0.0.1, or (@early) it has none: port 9, c=0.0.0.0."""
+    cands = lines(text, "a=candidate:")
+    others = [c for c in cands if c.split()[4:5] != ["127.0.0.1"]]
+    m = sdp_media(text)
+    if proto(text) != "UDP/TLS/RTP/SAVPF":
+        return "m= protocol %s\n%s" % (proto(text), text)
+    if early:
+        return None if not cands and m["port"] == 9 and m["c"] == "0.0.0.0" \
+            else "candidates or an address before gathering\n" + text
+    if not cands:
         return "the browser's SDP has no candidate\n" + text
     return "non-loopback candidates: %s" % others if others else None
+
+
+def early_words(early):
+    return "no candidate yet (port 9, c=0.0.0.0)" if early \
+        else "host candidates on 127.0.0.1 only"
 
 
 def phone_sdp(phone):
@@ -118,15 +138,14 @@ def keep(name, what, text):
     return text
 
 
-def setup_browser_offers(report, name, call, page, phone):
+def setup_browser_offers(report, name, call, page, phone, early):
     """Browser offers, phone answers. Returns the Sides."""
     offer = keep(name, "the browser's offer",
-                 page.call("offer", call=name, ms=GATHER_MS)["sdp"])
-    report.check("%s: the browser offers UDP/TLS/RTP/SAVPF with host "
-                 "candidates on 127.0.0.1 only" % name,
-                 browser_candidates_problem(offer)
-                 or (None if proto(offer) == "UDP/TLS/RTP/SAVPF"
-                     else "m= protocol %s" % proto(offer)))
+                 page.call("offer", call=name, ms=GATHER_MS,
+                           early=early)["sdp"])
+    report.check("%s: the browser offers UDP/TLS/RTP/SAVPF with %s"
+                 % (name, early_words(early)),
+                 browser_sdp_problem(offer, early))
     reply = call.offer(offer, **TO_PHONE)
     report.check("%s: offer RTP/AVP ICE=remove replace-origin gives the "
                  "phone plain RTP/AVP without ICE, DTLS or rtcp-fb" % name,
@@ -144,8 +163,9 @@ def setup_browser_offers(report, name, call, page, phone):
     return Sides(call.b, call.a, call.from_tag)
 
 
-def setup_phone_offers(report, name, call, page, phone):
-    """Phone offers, browser answers. Returns the Sides."""
+def setup_phone_offers(report, name, call, page, phone, early):
+    """Phone offers, browser answers (@early: to rtpgated before the
+    browser starts ICE, else SIP_DELAY after). Returns the Sides."""
     reply = call.offer(keep(name, "the phone's offer", phone_sdp(phone)),
                        **TO_BROWSER)
     report.check("%s: offer UDP/TLS/RTP/SAVPF ICE=force gives the browser "
@@ -155,18 +175,23 @@ def setup_phone_offers(report, name, call, page, phone):
                                          reply["sdp"]), offer=True))
     answer = keep(name, "the browser's answer",
                   page.call("answer", call=name, sdp=reply["sdp"],
-                            ms=GATHER_MS)["sdp"])
-    report.check("%s: the browser answers with host candidates on 127.0.0.1 "
-                 "only and a=setup:active" % name,
-                 browser_candidates_problem(answer)
+                            ms=GATHER_MS, early=early)["sdp"])
+    report.check("%s: the browser answers with %s and a=setup:active"
+                 % (name, early_words(early)),
+                 browser_sdp_problem(answer, early)
                  or (None if "a=setup:active" in answer
                      else "no a=setup:active\n" + answer))
-    time.sleep(SIP_DELAY)
+    if not early:
+        time.sleep(SIP_DELAY)
     reply = call.answer(answer, **TO_PHONE)
     report.check("%s: answer RTP/AVP ICE=remove replace-origin gives the "
                  "phone plain RTP/AVP without ICE, DTLS or rtcp-fb" % name,
                  to_phone_problem(keep(name, "answer to the phone",
                                        reply["sdp"])))
+    if early:
+        report.check("%s: the browser then takes its answer and starts ICE"
+                     % name, _page_ok(page, "commitAnswer", call=name,
+                                      sdp=answer))
     return Sides(call.a, call.b, call.to_tag)
 
 
@@ -180,7 +205,7 @@ def _page_ok(page, op, **args):
 
 def run_direction(report, daemon, page, direction, browser_hz):
     """One call in @direction, its checks, and its clean-up."""
-    name, phone_ip, offerer = direction
+    name, phone_ip, offerer, early = direction
     phone = Phone(phone_ip, PHONE_HZ)
     try:
         with daemon.client(timeout=2.0, retries=2) as client:
@@ -189,10 +214,10 @@ def run_direction(report, daemon, page, direction, browser_hz):
                 setup = setup_browser_offers if offerer == "browser" \
                     else setup_phone_offers
                 before = daemon_drops(call)
-                sides = setup(report, name, call, page, phone)
+                sides = setup(report, name, call, page, phone, early)
                 media_checks(report, name, call, page, phone, sides,
                              browser_hz)
-                counter_checks(report, name, call, sides, before)
+                counter_checks(report, name, call, sides, before, early)
             except (CaseError, PageError, NgTimeout, KeyError, ValueError,
                     TypeError):
                 report.fail("%s: the call runs to its end" % name,
@@ -327,10 +352,11 @@ def webrtc_checks(report, name, call, sides, reply):
                  else "medias: %r" % media)
 
 
-def counter_checks(report, name, call, sides, before):
+def counter_checks(report, name, call, sides, before, early):
     """query: packets from both parties; the only drops are packets sent
     before the browser had nominated and rtpgated had its keys (the phone
-    sends at once, the browser before its answer reached rtpgated);
+    sends at once, the browser before its answer reached rtpgated; with an
+    @early SDP there is no address for the browser before its nomination);
     statistics: no SRTP drops during the call."""
     reply = call.query()
     webrtc_checks(report, name, call, sides, reply)
@@ -342,14 +368,15 @@ def counter_checks(report, name, call, sides, before):
         who = "browser" if tag == sides.browser_tag else "phone"
         counts[who] = (streams["RTP"]["stats"]["packets"],
                        sum(s["stats"]["errors"] for s in streams.values()))
-    early = drops.get("dtls-pending", 0) + drops.get("ice-no-consent", 0)
-    others = {k: v for k, v in drops.items() if v and k not in
-              ("dtls-pending", "ice-no-consent")}
+    reasons = ("dtls-pending", "ice-no-consent") + \
+        (("no-destination",) if early else ())
+    n_early = sum(drops.get(r, 0) for r in reasons)
+    others = {k: v for k, v in drops.items() if v and k not in reasons}
     report.check("%s: query counts RTP packets from both parties and errors "
-                 "only for the %d packets dropped before ICE and DTLS were "
-                 "done" % (name, early),
+                 "only for the %d packets dropped (%s) before ICE and DTLS "
+                 "were done" % (name, n_early, ", ".join(reasons)),
                  None if all(p > 0 for p, _ in counts.values())
-                 and sum(e for _, e in counts.values()) == early
+                 and sum(e for _, e in counts.values()) == n_early
                  and not others
                  else "(packets, errors): %r; drops during the call %r"
                  % (counts, drops))

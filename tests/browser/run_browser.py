@@ -37,7 +37,10 @@ the relay's RTCP port; the browser receives the phone's packets
 established and ICE nominated for the browser, counts packets both ways,
 statistics no SRTP drops. When the phone calls, the NG answer goes 0.5 s
 after the browser's (the 200 OK's way through the proxy), so the browser
-has finished its handshake before rtpgated knows its fingerprint.
+has finished its handshake before rtpgated knows its fingerprint. Each
+direction runs a second time with the browser's SDP sent early: an offer
+before any candidate is gathered (trickle style), an answer that reaches
+rtpgated before the browser starts ICE.
 
 It re-runs itself in a new network namespace with only a loopback
 interface (unshare --net, so it needs root), so the browser has no other
@@ -122,7 +125,7 @@ def wait_page(page, browser, timeout):
 
 
 def run_browser(report, args, daemon, tmp):
-    """Starts the page server and Chromium, runs both directions."""
+    """Starts the page server and Chromium, runs the calls."""
     wav = os.path.join(tmp, "tone.wav")
     write_tone(wav, BROWSER_HZ)
     log = os.path.join(LOG_DIR, "browser-chromium.log")
