@@ -23,7 +23,8 @@ The browser is Debian's chromium, headless, with a fake microphone that
 plays a 440 Hz tone (a WAV file written here). It loads page.html from a
 small HTTP server on 127.0.0.1 and runs what this runner asks of it
 (browserkit.py): getUserMedia, RTCPeerConnection with no ICE servers,
-offer or answer (no trickle), getStats(). The phone (phonekit.py) sends a
+offer or answer (sent once ICE gathering is complete, or early: see
+below), getStats(). The phone (phonekit.py) sends a
 1000 Hz PCMU tone at 50 packets/s and records what reaches it.
 
 Checked per direction: the SDP each side gets (no ICE or DTLS towards the
@@ -44,8 +45,9 @@ rtpgated before the browser starts ICE.
 
 It re-runs itself in a new network namespace with only a loopback
 interface (unshare --net, so it needs root), so the browser has no other
-address to use and nothing it sends can leave the machine; where that
-cannot be made the suite is skipped, saying why. Every process it
+address to use, nothing it sends can leave the machine, and no port
+it or rtpgated binds can clash with another suite; where that cannot be
+made the suite is skipped, saying why. Every process it
 starts (rtpgated, Chromium and its children, the HTTP server thread) is
 stopped by its PID, also on failure. Without Chromium it says so and
 reports the suite as skipped.
@@ -76,7 +78,7 @@ from ngclient import (Daemon, DaemonError, Report, daemon_shutdown_check,
 
 PORT_MIN, PORT_MAX = 29000, 29999
 BROWSER_HZ = 440
-WHOLE_RUN = 300                 # seconds; a normal run takes about 35
+WHOLE_RUN = 300                 # seconds; a normal run takes about 60
 LOG_DIR = os.path.join(repo_root(), "build", "test-logs")
 
 
