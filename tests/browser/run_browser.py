@@ -78,7 +78,7 @@ from ngclient import (Daemon, DaemonError, Report, daemon_shutdown_check,
 
 PORT_MIN, PORT_MAX = 29000, 29999
 BROWSER_HZ = 440
-WHOLE_RUN = 300                 # seconds; a normal run takes about 60
+WHOLE_RUN = 300                 # seconds; a normal run takes about 35
 LOG_DIR = os.path.join(repo_root(), "build", "test-logs")
 
 
