@@ -185,6 +185,20 @@ const ops = {
 		await gathered(call.pc, cmd.ms);
 		return { sdp: call.pc.localDescription.sdp };
 	},
+	// A re-INVITE: a new offer, or an answer to @sdp, on the existing call.
+	async reoffer(cmd) {
+		const pc = callOf(cmd).pc;
+		await pc.setLocalDescription(await pc.createOffer());
+		await gathered(pc, cmd.ms);
+		return { sdp: pc.localDescription.sdp };
+	},
+	async reanswer(cmd) {
+		const pc = callOf(cmd).pc;
+		await pc.setRemoteDescription({ type: 'offer', sdp: cmd.sdp });
+		await pc.setLocalDescription(await pc.createAnswer());
+		await gathered(pc, cmd.ms);
+		return { sdp: pc.localDescription.sdp };
+	},
 	async commitAnswer(cmd) {
 		await callOf(cmd).pc.setLocalDescription({ type: 'answer', sdp: cmd.sdp });
 		return {};

@@ -5,7 +5,7 @@
                    [--no-netns]
 
     headless Chromium --ICE (full agent) + DTLS-SRTP + SRTP, rtcp-mux-->
-        rtpgated (ICE-lite, 127.0.0.1) --RTP/AVP PCMU, RTCP on port + 1-->
+        rtpgated (ICE, 127.0.0.1) --RTP/AVP PCMU, RTCP on port + 1-->
             phone: Python sockets on 127.0.0.9x
 
 No SIP: this runner plays the SIP proxy. It talks NG to rtpgated with the
@@ -28,7 +28,7 @@ below), getStats(). The phone (phonekit.py) sends a
 1000 Hz PCMU tone at 50 packets/s and records what reaches it.
 
 Checked per direction: the SDP each side gets (no ICE or DTLS towards the
-phone; ice-lite, a 127.0.0.1 candidate, a fingerprint, a=setup and
+phone; ICE credentials, a 127.0.0.1 candidate, a fingerprint, a=setup and
 rtcp-mux towards the browser); the browser accepts it and reaches ICE and
 DTLS "connected" on a 127.0.0.1 pair; the phone receives decrypted RTP
 from the relay port its SDP names (version 2, PCMU, one SSRC, consecutive
@@ -38,7 +38,8 @@ the relay's RTCP port; the browser receives the phone's packets
 established and ICE nominated for the browser, counts packets both ways,
 statistics no SRTP drops. When the phone calls, the NG answer goes 0.5 s
 after the browser's (the 200 OK's way through the proxy), so the browser
-has finished its handshake before rtpgated knows its fingerprint. Each
+has finished its handshake before rtpgated knows its fingerprint. After
+the checks the offerer re-INVITEs (cases_reinvite.py). Each
 direction runs a second time with the browser's SDP sent early: an offer
 before any candidate is gathered (trickle style), an answer that reaches
 rtpgated before the browser starts ICE.
@@ -72,13 +73,14 @@ sys.path[:0] = [HERE, os.path.join(TESTS, "ng"), os.path.join(TESTS, "media")]
 
 from browserkit import Chromium, PageServer, find_chromium, \
     write_tone  # noqa: E402
-from cases_browser import DIRECTIONS, SDP_LOG, run_direction  # noqa: E402
+from cases_browser import DIRECTIONS, run_direction  # noqa: E402
+from sdp_browser import SDP_LOG  # noqa: E402
 from ngclient import (Daemon, DaemonError, Report, daemon_shutdown_check,
                       missing_daemon, repo_root)  # noqa: E402
 
 PORT_MIN, PORT_MAX = 29000, 29999
 BROWSER_HZ = 440
-WHOLE_RUN = 300                 # seconds; a normal run takes about 35
+WHOLE_RUN = 300                 # seconds; a normal run takes about 45
 LOG_DIR = os.path.join(repo_root(), "build", "test-logs")
 
 
