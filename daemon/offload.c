@@ -85,6 +85,10 @@ static bool describe(const struct rg_stream *s, bool rtcp, struct rg_kernel_targ
 		return false;
 	if (m->crypto || to->media->crypto)	/* SRTP stays in userspace for now */
 		return false;
+	/* ICE checks and consent are answered in userspace, and media to an
+	 * ICE peer must stop when consent does (relay_webrtc.h) */
+	if (m->ice || to->media->ice)
+		return false;
 	memset(t, 0, sizeof(*t));
 	if (ml->latching == NG_LATCH_ASYMMETRIC) {
 		t->source_mode = ml->strict_source ? RTPG_SOURCE_DROP : RTPG_SOURCE_IGNORE;

@@ -12,6 +12,7 @@
 #include "call_crypto.h"
 #include "log.h"
 #include "offload.h"
+#include "relay_webrtc.h"
 #include "rtp.h"
 #include "srtp.h"
 #include "worker.h"
@@ -26,6 +27,9 @@ const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_SRTP_AUTH] = "srtp-auth",
 	[RG_DROP_SRTP_REPLAY] = "srtp-replay",
 	[RG_DROP_SRTP] = "srtp-failed",
+	[RG_DROP_NOT_MEDIA] = "not-media",
+	[RG_DROP_DTLS_PENDING] = "dtls-pending",
+	[RG_DROP_NO_CONSENT] = "ice-no-consent",
 };
 
 struct rg_batch {
@@ -171,26 +175,52 @@ const struct sockaddr_storage *rg_relay_destination(const struct rg_stream *t)
 	return NULL;
 }
 
-/* SRTP bridging (call_crypto.h): what an SRTP party sends is decrypted,
- * what goes to one is encrypted, in place. false: drop it (counted). */
-static bool transcrypt(struct rg_stream *st, const struct rg_stream *t, bool rtcp,
-		       uint8_t *pkt, size_t *len, uint64_t drops[RG_DROP_COUNT])
+/* A packet SRTP refused: dropped and counted by why. false. */
+static bool srtp_refused(struct rg_stream *st, int rc, uint64_t drops[RG_DROP_COUNT])
 {
-	const struct rg_media_crypto *in = st->media->crypto, *out = t->media->crypto;
-	int rc = 0;
-
-	if (in && in->active)
-		rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) :
-			    rg_srtp_unprotect(in->rx, pkt, len);
-	if (!rc && out && out->active)
-		rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, RG_PKT_MAX) :
-			    rg_srtp_protect(out->tx, pkt, len, RG_PKT_MAX);
-	if (!rc)
-		return true;
 	drops[rc == -EBADMSG ? RG_DROP_SRTP_AUTH :
 	      rc == -EALREADY ? RG_DROP_SRTP_REPLAY : RG_DROP_SRTP]++;
 	count(&st->c.errors, 1);
 	return false;
+}
+
+static bool dtls_pending(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
+{
+	drops[RG_DROP_DTLS_PENDING]++;	/* no keys: nothing passes in clear */
+	count(&st->c.errors, 1);
+	return false;
+}
+
+/* SRTP bridging (call_crypto.h), in place: what an SRTP party sends is
+ * checked and decrypted before anything counts it, what goes to one is
+ * encrypted last. false: drop it (counted). */
+static bool srtp_in(struct rg_stream *st, bool rtcp, uint8_t *pkt, size_t *len,
+		    uint64_t drops[RG_DROP_COUNT])
+{
+	const struct rg_media_crypto *in = st->media->crypto;
+	int rc;
+
+	if (!in || (!in->active && !in->dtls))
+		return true;
+	if (!in->active)
+		return dtls_pending(st, drops);
+	rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) : rg_srtp_unprotect(in->rx, pkt, len);
+	return rc ? srtp_refused(st, rc, drops) : true;
+}
+
+static bool srtp_out(struct rg_stream *st, const struct rg_stream *t, bool rtcp,
+		     uint8_t *pkt, size_t *len, uint64_t drops[RG_DROP_COUNT])
+{
+	const struct rg_media_crypto *out = t->media->crypto;
+	int rc;
+
+	if (!out || (!out->active && !out->dtls))
+		return true;
+	if (!out->active)
+		return dtls_pending(st, drops);
+	rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, RG_PKT_MAX) :
+		    rg_srtp_protect(out->tx, pkt, len, RG_PKT_MAX);
+	return rc ? srtp_refused(st, rc, drops) : true;
 }
 
 /* Sends @n queued packets from @fd; a packet the kernel refuses is dropped
@@ -212,33 +242,55 @@ static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
 	}
 }
 
+/* An ICE peer's address is what it nominated, not what it sends from:
+ * only strict-source looks at the source. false: drop it. */
+static bool accept_ice_source(const struct rg_stream *st, const struct sockaddr_storage *src)
+{
+	return !st->media->ml->strict_source || !st->learned.ss_family ||
+	       rg_addr_equal(src, &st->learned);
+}
+
+static struct rg_stream *drop(struct rg_stream *st, enum rg_drop_reason why,
+			      uint64_t drops[RG_DROP_COUNT])
+{
+	drops[why]++;
+	count(&st->c.errors, 1);
+	return NULL;
+}
+
 struct rg_stream *rg_relay_packet(struct rg_stream *st, uint8_t *pkt, size_t *len,
 				  const struct sockaddr_storage *src,
 				  uint64_t drops[RG_DROP_COUNT], int64_t now_us,
 				  const struct sockaddr_storage **dest)
 {
+	struct rg_media *m = st->media;
 	struct rg_stream *t;
-	bool rtcp;
+	bool rtcp, ok;
 
 	count(&st->c.packets, 1);
 	count(&st->c.bytes, *len);
 	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
-	if (!accept_source(st, src, now_us)) {
-		drops[RG_DROP_SOURCE]++;
-		count(&st->c.errors, 1);
+	if ((m->ice || (m->crypto && m->crypto->ep)) && (!*len || pkt[0] < 64)) {
+		rg_relay_webrtc_packet(st, pkt, *len, src, drops, now_us);
 		return NULL;
 	}
-	rtcp = st->is_rtcp || (st->media->mux && rtp_is_rtcp(pkt, *len));
+	ok = m->ice && m->ice_peer ? accept_ice_source(st, src) : accept_source(st, src, now_us);
+	if (!ok)
+		return drop(st, RG_DROP_SOURCE, drops);
+	if (m->crypto && m->crypto->ep && !m->crypto->active)
+		rg_relay_dtls_tick(st, drops);	/* a client may have to go on */
+	rtcp = st->is_rtcp || (m->mux && rtp_is_rtcp(pkt, *len));
+	if (!srtp_in(st, rtcp, pkt, len, drops))
+		return NULL;
 	if (!rtcp)
 		track_ssrc(st, pkt, *len, now_us);
 	t = rg_relay_target(st, rtcp);
 	*dest = t ? rg_relay_destination(t) : NULL;
-	if (!*dest || t->fd < 0) {
-		drops[RG_DROP_NO_DESTINATION]++;
-		count(&st->c.errors, 1);
-		return NULL;
-	}
-	if (!transcrypt(st, t, rtcp, pkt, len, drops))
+	if (!*dest || t->fd < 0)
+		return drop(st, RG_DROP_NO_DESTINATION, drops);
+	if (!rg_relay_consent(t, now_us))
+		return drop(st, RG_DROP_NO_CONSENT, drops);
+	if (!srtp_out(st, t, rtcp, pkt, len, drops))
 		return NULL;
 	return t;
 }

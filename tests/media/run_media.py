@@ -19,8 +19,9 @@ options for relaying, learning, rtcp-mux, counters, hostile datagrams and
 delete-delay; one each with short --timeout/--offer-timeout/
 --silent-timeout and --final-timeout; one for 1,000 calls at once (ports
 44000-48999); one that re-offers and deletes calls while their media
-flows (cases_handover.py). Each is stopped by its PID; its shutdown (exit 0, no ASan/UBSan/LeakSanitizer report in its
-stderr, build/test-logs/media-*.log) is a test of its own.
+flows (cases_handover.py). Each is stopped by its PID; its shutdown (exit
+0, no ASan/UBSan/LeakSanitizer report in its stderr,
+build/test-logs/media-*.log) is a test of its own.
 
 Every instance runs under each of the daemon's I/O engines (--io-engine
 uring, then epoll; README "Threads"), so that neither path rots; each
@@ -46,6 +47,7 @@ import cases_learning  # noqa: E402
 import cases_lifetime  # noqa: E402
 import cases_mux  # noqa: E402
 import cases_sdes  # noqa: E402
+import cases_webrtc  # noqa: E402
 from mediakit import Ctx  # noqa: E402
 from ngclient import (Daemon, DaemonError, Report,  # noqa: E402
                       daemon_shutdown_check, missing_daemon)
@@ -66,9 +68,11 @@ class EngineReport(Report):
     def fail(self, name, detail=""):
         super().fail(self.prefix + name, detail)
 
+
 INSTANCES = [
     ("relay", [], cases_forward.CASES + cases_mux.CASES + cases_counters.CASES
-     + cases_learning.CASES + cases_lifetime.CASES + cases_sdes.CASES),
+     + cases_learning.CASES + cases_lifetime.CASES + cases_sdes.CASES
+     + cases_webrtc.CASES),
 ] + cases_lifetime.INSTANCES + cases_handover.INSTANCES
 
 
