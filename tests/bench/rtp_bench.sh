@@ -181,7 +181,7 @@ have_rtpengine() {
 	[ $rc = 0 ] && command -v rtpengine > /dev/null
 }
 
-RELAYS=$(for e in $ENGINES; do printf "rtpgated-%s " "$e"; done)
+RELAYS=$(for e in $ENGINES; do printf "rtpgated-%s\n" "$e"; done | paste -sd " ")
 ALL_RELAYS=$RELAYS
 if [ "${RTP_BENCH_RTPENGINE:-1}" = 0 ]; then
 	echo "rtpengine: left out (RTP_BENCH_RTPENGINE=0)"
