@@ -6,8 +6,10 @@
  * points to, belong to that worker's thread until they are removed again.
  * The control thread changes a stream only after rg_worker_del() of its
  * socket followed by rg_worker_barrier(): the barrier returns once the
- * worker has finished the batch it was in, so no packet of that socket is
- * being handled any more. Nothing on the packet path takes a lock.
+ * worker has finished the batch it was in and nothing it or the kernel on
+ * its behalf holds names that socket (io_uring: its receive request has
+ * ended and the sends queued before have completed), so the socket may be
+ * closed and the stream freed. Nothing on the packet path takes a lock.
  */
 #ifndef RG_WORKER_H
 #define RG_WORKER_H
@@ -46,7 +48,8 @@ int rg_worker_add(struct rg_worker *w, struct rg_stream *st);
  * is handling until rg_worker_barrier(). Control thread only. */
 void rg_worker_del(struct rg_worker *w, struct rg_stream *st);
 
-/* Returns once @w has finished the batch it was handling when called. */
+/* Returns once @w has finished the batch it was handling when called and
+ * holds nothing of the sockets removed before the call. */
 void rg_worker_barrier(struct rg_worker *w);
 
 #endif
