@@ -53,6 +53,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import string
 import subprocess
@@ -334,9 +335,12 @@ def netns_run(argv):
     if probe.returncode != 0:
         return None
     env = dict(os.environ, **{NETNS_ENV: "1"})
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     child = subprocess.Popen(["unshare", "--net", "--fork",
                               "--kill-child=SIGTERM", "--", sys.executable,
-                              os.path.abspath(__file__)] + argv, env=env)
+                              os.path.abspath(__file__)] + argv, env=env,
+                             start_new_session=True)
     try:
         return child.wait(timeout=len(CALLS) * 90 + 120)
     except subprocess.TimeoutExpired:
@@ -344,13 +348,24 @@ def netns_run(argv):
               "time limit\n0 passed, 1 failed", flush=True)
         return 1
     finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop_group(child)
+
+
+def stop_group(child):
+    """SIGTERM to @child's process group (unshare and the runner under it;
+    the peers have sessions of their own and are the runner's to stop),
+    SIGKILL after 30 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if child.poll() is not None:
+            return
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def netns_setup():
