@@ -101,6 +101,13 @@ int rg_dtls_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 		     struct sdp_media *m, struct rg_media *x, bool offer,
 		     const struct rg_dtls_cert *cert);
 
+/* @c's handshake has ended, or may have: on success its exported keys
+ * become @c's SRTP contexts (active), on failure that is logged once,
+ * naming @call_id and @port; its outcome is published for query. The
+ * worker calls it as DTLS arrives; the control thread (call paused) when
+ * the peer's fingerprint comes after the handshake. */
+void rg_dtls_finish(struct rg_media_crypto *c, const char *call_id, unsigned port);
+
 /* The SDP going to the DTLS party @x gets rtpgate's a=fingerprint and
  * a=setup (offer: actpass; answer: passive, or active if @x offered
  * passive; DTLS=passive/active override), and @x's endpoint is made or
