@@ -18,6 +18,10 @@
  * DTLS party is always terminated, so DTLS on both sides means two
  * handshakes, and DTLS can face SDES as well as plain RTP.
  *
+ * A media has crypto state exactly when its party speaks SRTP that
+ * rtpgate bridges; until the keys are in place (the SDES answer, the
+ * DTLS handshake) its media is dropped as srtp-pending (relay.c).
+ *
  * The SDES contexts are created and replaced by the control thread while
  * the call is paused; the call's worker uses them (relay.c), and for a
  * DTLS party creates them when the handshake is done (relay_webrtc.c).

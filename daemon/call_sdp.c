@@ -294,18 +294,24 @@ static const char *transport_name(enum ng_transport t)
 	}
 }
 
-/* The protocol the receiver sees: as asked by transport-protocol, or in an
- * answer the one the receiver offered (an offer turned from AVPF into AVP,
- * or from SRTP into RTP, is answered in the offer's profile again). */
+/* The protocol the receiver sees: in an offer as asked by
+ * transport-protocol; in an answer always the one the receiver offered
+ * (RFC 3264 6: an offer turned from AVPF into AVP, or from SRTP into RTP,
+ * is answered in the offer's profile again), whatever transport-protocol
+ * says -- a different one is ignored with a warning. */
 static int rewrite_protocol(struct ng_request *req, struct sdp_media *m,
 			    const struct rg_media *rm, bool offer)
 {
 	const char *want = transport_name(req->transport);
 	size_t len;
 
-	if (!want && !offer && rm && rm->protocol && is_rtp_profile(rm->protocol) &&
-	    is_rtp_profile(m->proto))
+	if (!offer && rm && rm->protocol && is_rtp_profile(rm->protocol) &&
+	    is_rtp_profile(m->proto)) {
+		if (want && strcmp(want, rm->protocol))
+			ng_warn(req, "transport-protocol %s ignored: the answer keeps the offer's %s",
+				want, rm->protocol);
 		want = rm->protocol;
+	}
 	if (!want || strcmp(want, m->proto) == 0)
 		return 0;
 	if (!is_rtp_profile(m->proto))

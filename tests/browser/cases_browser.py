@@ -264,7 +264,7 @@ def counter_checks(report, name, call, sides, before, early):
     @early SDP there is no address for the browser before its nomination);
     statistics: no SRTP drops during the call. Media still flows, so the
     query is bracketed by two statistics."""
-    reasons = ("dtls-pending", "ice-no-consent") + \
+    reasons = ("srtp-pending", "ice-no-consent") + \
         (("no-destination",) if early else ())
     low = daemon_drops(call)
     reply = call.query()

@@ -541,7 +541,7 @@ def check_drops(report, name, w, before, after):
     failure, no packet held back for want of ICE consent. Around that
     window some drops are expected and named in the sentence, not judged:
     the phone's first packets while ICE and DTLS are under way
-    (ice-no-consent, dtls-pending), and RTCP that baresip sends in clear
+    (ice-no-consent, srtp-pending), and RTCP that baresip sends in clear
     on SRTP sessions (the SDES party's first APP "PING", the DTLS party's
     RTCP BYE after its close_notify), which rtpgated rightly refuses
     (srtp-failed, srtp-auth)."""

@@ -451,7 +451,7 @@ def wrong_password(ctx):
 
 
 # Why a packet for a browser not yet nominated or keyed is dropped.
-EARLY = ("dtls-pending", "no-destination", "ice-no-consent")
+EARLY = ("srtp-pending", "no-destination", "ice-no-consent")
 
 
 def browser_to_browser(ctx):
