@@ -46,75 +46,20 @@ function watch(s) {
 	session = s;
 	s.stateChange.addListener((state) => {
 		if (state === SessionState.Established)
-			listen(s);
+			listenTo(s);
 	});
 }
 
-// Plays the remote audio and measures its spectrum (as page.js does).
-function listen(s) {
+// The remote audio, played and measured by page.js's listen(): what
+// page.js's stats() reports on (its "call" is this object).
+function listenTo(s) {
 	const pc = s.sessionDescriptionHandler.peerConnection;
 	const stream = new MediaStream();
 	for (const r of pc.getReceivers())
 		if (r.track)
 			stream.addTrack(r.track);
-	const audio = new Audio();
-	audio.srcObject = stream;
-	audio.play().catch(() => {});
-	const ctx = new AudioContext();
-	const analyser = ctx.createAnalyser();
-	analyser.fftSize = 8192;
-	ctx.createMediaStreamSource(stream).connect(analyser);
-	listener = { audio, ctx, analyser };
-}
-
-function peak() {
-	if (!listener)
-		return null;
-	const a = listener.analyser;
-	const bins = new Float32Array(a.frequencyBinCount);
-	a.getFloatFrequencyData(bins);
-	let best = 1;
-	for (let i = 2; i < bins.length; i++)
-		if (bins[i] > bins[best])
-			best = i;
-	return { hz: best * listener.ctx.sampleRate / a.fftSize, db: bins[best] };
-}
-
-function pick(report, keys) {
-	const out = {};
-	for (const k of keys)
-		if (report[k] !== undefined)
-			out[k] = report[k];
-	return out;
-}
-
-async function stats() {
-	if (!session || !session.sessionDescriptionHandler)
-		throw new Error('no session with media');
-	const pc = session.sessionDescriptionHandler.peerConnection;
-	const out = { inbound: [], outbound: [], transports: [], pairs: [],
-		      candidates: {}, codecs: {} };
-	(await pc.getStats()).forEach((r) => {
-		if (r.type === 'inbound-rtp')
-			out.inbound.push(pick(r, ['kind', 'packetsReceived',
-				'bytesReceived', 'packetsLost', 'codecId',
-				'totalAudioEnergy']));
-		else if (r.type === 'outbound-rtp')
-			out.outbound.push(pick(r, ['kind', 'packetsSent', 'codecId']));
-		else if (r.type === 'transport')
-			out.transports.push(pick(r, ['iceState', 'dtlsState',
-				'srtpCipher', 'selectedCandidatePairId']));
-		else if (r.type === 'candidate-pair')
-			out.pairs.push(pick(r, ['id', 'state', 'nominated',
-				'localCandidateId', 'remoteCandidateId']));
-		else if (r.type === 'local-candidate' || r.type === 'remote-candidate')
-			out.candidates[r.id] = pick(r, ['address', 'port']);
-		else if (r.type === 'codec')
-			out.codecs[r.id] = pick(r, ['mimeType']);
-	});
-	out.connectionState = pc.connectionState;
-	out.peak = peak();
-	return out;
+	listener = { pc, audio: null, ctx: null, analyser: null };
+	listen(listener, stream);	// eslint-disable-line no-undef
 }
 
 function sessionState() {
@@ -122,11 +67,11 @@ function sessionState() {
 }
 
 async function closeListener() {
-	if (listener) {
+	if (listener && listener.ctx) {
 		listener.audio.srcObject = null;
 		await listener.ctx.close();
-		listener = null;
 	}
+	listener = null;
 }
 
 const sipOps = {
@@ -179,7 +124,9 @@ const sipOps = {
 			 sip: sipLines };
 	},
 	async sipStats() {
-		return stats();
+		if (!listener)
+			throw new Error('no session with media');
+		return stats(listener);		// eslint-disable-line no-undef
 	},
 	// Sends BYE; returns once it is answered and the session is over.
 	async hangup(cmd) {
