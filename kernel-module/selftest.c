@@ -2,8 +2,8 @@
 /*
  * selftest.c - checks run at load time in a debug build (make DEBUG=1):
  * lib/rtp.c as compiled into the module, the classification of datagrams,
- * the tables (insert, lookup, update, remove, limits, walk) and the
- * counters. Each case is a sentence; a failing case names its line.
+ * the tables (insert, lookup, update, remove, limits, walk), the
+ * counters, and SRTP against packets libsrtp2 made. Each case is a sentence; a failing case names its line.
  */
 #include <linux/err.h>
 #include <linux/rcupdate.h>
@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "selftest.h"
+#include "srtp.h"
 #include "table.h"
 
 #define EXPECT(cond) do {						\
@@ -298,6 +299,114 @@ out_free:
 	return ok;
 }
 
+/* RFC 3711 B.3's session keys (master key E1F97A0D..., salt 0EC675AD...),
+ * and packets tests/tools/srtp_peer (libsrtp2) protected with them:
+ * SSRC 0x12345678, 16 payload bytes 0xab; seq 0x1234 with HMAC-SHA1-80,
+ * seq 0xffff with HMAC-SHA1-32. */
+static const u8 b3_cipher_key[RTPG_SRTP_KEY_LEN] = {
+	0xc6, 0x1e, 0x7a, 0x93, 0x74, 0x4f, 0x39, 0xee,
+	0x10, 0x73, 0x4a, 0xfe, 0x3f, 0xf7, 0xa0, 0x87,
+};
+static const u8 b3_salt[RTPG_SRTP_SALT_LEN] = {
+	0x30, 0xcb, 0xbc, 0x08, 0x86, 0x3d, 0x8c, 0x85,
+	0xd4, 0x9d, 0xb3, 0x4a, 0x9a, 0xe1,
+};
+static const u8 b3_auth_key[RTPG_SRTP_AUTH_KEY_LEN] = {
+	0xce, 0xbe, 0x32, 0x1f, 0x6f, 0xf7, 0x71, 0x6b, 0x6f, 0xd4,
+	0xab, 0x49, 0xaf, 0x25, 0x6a, 0x15, 0x6d, 0x38, 0xba, 0xa4,
+};
+static const u8 srtp_80[] = {
+	0x80, 0x00, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04,
+	0x12, 0x34, 0x56, 0x78, 0xaa, 0xf5, 0x94, 0x60,
+	0xda, 0xaa, 0xc2, 0x77, 0x2e, 0xd4, 0xdd, 0x62,
+	0x13, 0x43, 0x1d, 0xbb, 0x99, 0x04, 0xd1, 0x0b,
+	0xc9, 0x66, 0x9f, 0x75, 0xb5, 0x29,
+};
+static const u8 srtp_32[] = {
+	0x80, 0x00, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04,
+	0x12, 0x34, 0x56, 0x78, 0xd8, 0xf6, 0x9c, 0x7c,
+	0xbc, 0x5b, 0x5e, 0x24, 0x9f, 0x3e, 0x81, 0x9a,
+	0x02, 0x10, 0x8f, 0x27, 0x3e, 0xb3, 0x1a, 0x12,
+};
+
+static struct rtpg_srtp *b3_context(u8 suite, u8 tag_len)
+{
+	struct rtpg_srtp_params p = { .suite = suite, .tag_len = tag_len };
+	struct rtpg_srtp *s;
+
+	memcpy(p.cipher_key, b3_cipher_key, sizeof(p.cipher_key));
+	memcpy(p.salt, b3_salt, sizeof(p.salt));
+	memcpy(p.auth_key, b3_auth_key, sizeof(p.auth_key));
+	s = rtpg_srtp_create(&p);
+	if (IS_ERR(s))
+		pr_err("rtpgate selftest: SRTP context: error %ld\n", PTR_ERR(s));
+	return s;
+}
+
+/* The plain packet of @srtp (tag_len bytes of tag): its header, then
+ * 16 bytes 0xab. */
+static void b3_plain(u8 *out, const u8 *srtp)
+{
+	memcpy(out, srtp, RTP_HEADER_MIN);
+	memset(out + RTP_HEADER_MIN, 0xab, 16);
+}
+
+static bool srtp_checks_decrypts_and_refuses(struct rtpg_srtp *s)
+{
+	u8 pkt[sizeof(srtp_80)], plain[RTP_HEADER_MIN + 16];
+	struct rtp_header h;
+	size_t len = sizeof(pkt);
+
+	b3_plain(plain, srtp_80);
+	memcpy(pkt, srtp_80, sizeof(pkt));
+	EXPECT(rtp_parse(pkt, len - 10, &h) == 0);
+	pkt[20] ^= 1;
+	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == -EBADMSG);
+	pkt[20] ^= 1;
+	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == 0);
+	EXPECT(len == sizeof(plain) && !memcmp(pkt, plain, len));
+	memcpy(pkt, srtp_80, sizeof(pkt));
+	len = sizeof(pkt);
+	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == -EALREADY);
+	len = RTP_HEADER_MIN + 9;
+	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == -EBADMSG);
+	return true;
+}
+
+static bool srtp_decrypts_libsrtp_and_refuses_forgery_and_replay(void)
+{
+	struct rtpg_srtp *s;
+	bool ok;
+
+	s = b3_context(RTPG_SUITE_AES_CM_128_HMAC_SHA1_80, 10);
+	EXPECT(!IS_ERR(s));
+	ok = srtp_checks_decrypts_and_refuses(s);
+	rtpg_srtp_put(s);
+	return ok;
+}
+
+static bool srtp_encrypts_what_libsrtp_encrypts(void)
+{
+	u8 pkt[sizeof(srtp_32)];
+	struct rtpg_srtp_ssrc st;
+	struct rtp_header h;
+	size_t len = RTP_HEADER_MIN + 16;
+	struct rtpg_srtp *s;
+	bool ok;
+
+	s = b3_context(RTPG_SUITE_AES_CM_128_HMAC_SHA1_32, 4);
+	EXPECT(!IS_ERR(s));
+	b3_plain(pkt, srtp_32);
+	ok = rtp_parse(pkt, len, &h) == 0 &&
+	     rtpg_srtp_encrypt(s, pkt, &len, &h) == 0 &&
+	     len == sizeof(srtp_32) && !memcmp(pkt, srtp_32, len) &&
+	     rtpg_srtp_state(s, &st) == 1 && st.ssrc == 0x12345678 &&
+	     st.roc == 0 && st.seq == 0xffff;
+	rtpg_srtp_put(s);
+	EXPECT(ok);
+	return true;
+}
+
 static const struct {
 	const char *sentence;
 	bool (*fn)(void);
@@ -320,6 +429,10 @@ static const struct {
 	  table_adds_finds_updates_and_removes_targets },
 	{ "counters add up and SSRC slots are limited",
 	  counters_add_up_and_ssrc_slots_are_limited },
+	{ "SRTP decrypts libsrtp2's packet and refuses a forgery and a replay",
+	  srtp_decrypts_libsrtp_and_refuses_forgery_and_replay },
+	{ "SRTP encrypts plain RTP into what libsrtp2 sends",
+	  srtp_encrypts_what_libsrtp_encrypts },
 };
 
 int rtpg_selftest_run(void)
