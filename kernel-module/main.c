@@ -68,6 +68,6 @@ MODULE_DESCRIPTION("rtpgate: forward relayed RTP/RTCP streams in the kernel");
 MODULE_ALIAS("ipt_RTPGATE");
 MODULE_ALIAS("ip6t_RTPGATE");
 MODULE_ALIAS_GENL_FAMILY(RTPG_GENL_NAME);
-/* SRTP's transforms (srtp.c): ctr(aes) is a module in Debian's kernels;
- * hmac and sha1 are built in there, named in case they are not */
-MODULE_SOFTDEP("pre: ctr hmac sha1");
+/* SRTP's transforms (srtp.c): ctr(aes) is a module in Debian's kernels
+ * (hmac and sha1 are built in; elsewhere the crypto API loads them) */
+MODULE_SOFTDEP("pre: ctr");
