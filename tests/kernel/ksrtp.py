@@ -364,62 +364,144 @@ def run_calls(ctx, suite):
 
 # --- the benchmark --------------------------------------------------------------
 
-def blast(pair, packets, seconds):
-    """Sends @packets (SRTP, in order) from A flat out for at most @seconds;
-    returns (sent, arrived at B) per second."""
-    b = pair.b.rtp
-    b.setblocking(False)
+def blast(src, dst_addr, dst, packets, seconds):
+    """Sends @packets (in order) from socket @src to @dst_addr flat out
+    for at most @seconds; returns (sent, arrived at socket @dst) a second."""
+    dst.setblocking(False)
     sent = got = 0
     start = time.monotonic()
     try:
         while sent < len(packets) and time.monotonic() - start < seconds:
             for pkt in packets[sent:sent + 32]:
-                pair.a.rtp.sendto(pkt, pair.to_a)
+                src.sendto(pkt, dst_addr)
             sent = min(sent + 32, len(packets))
-            got += drained(b)
+            got += drained(dst)
         took = time.monotonic() - start
         tail = time.monotonic() + 0.3
-        while select.select([b], [], [], max(0, tail - time.monotonic()))[0]:
-            got += drained(b)
+        while select.select([dst], [], [], max(0, tail - time.monotonic()))[0]:
+            got += drained(dst)
     finally:
-        b.setblocking(True)
+        dst.setblocking(True)
     return sent / took, got / took
 
 
-def cmd_bench(ctx, seconds):
-    pair = SrtpPair(ctx, "bench", "AES_CM_128_HMAC_SHA1_80")
+def busy_seconds():
+    """CPU time the whole VM spent busy so far (all CPUs, /proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def paced(src, dst_addr, dst, packets, rate):
+    """Sends @packets at @rate a second; returns (arrived at @dst, CPU
+    seconds the VM was busy meanwhile, until 0.3 s after the last)."""
+    dst.setblocking(False)
+    got, cpu0, start = 0, busy_seconds(), time.monotonic()
+    try:
+        for i in range(0, len(packets), 10):
+            for pkt in packets[i:i + 10]:
+                src.sendto(pkt, dst_addr)
+            got += drained(dst)
+            pause = start + (i + 10) / rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+        tail = time.monotonic() + 0.3
+        while select.select([dst], [], [], max(0, tail - time.monotonic()))[0]:
+            got += drained(dst)
+        return got, busy_seconds() - cpu0
+    finally:
+        dst.setblocking(True)
+
+
+def phase(pair, srtp, plain, seconds, rate=None):
+    """SRTP -> RTP (caller to callee) then RTP -> SRTP (callee to caller);
+    returns both rates and the path each ran on."""
+    if rate:
+        dec = paced(pair.a.rtp, pair.to_a, pair.b.rtp, srtp, rate)
+    else:
+        dec = blast(pair.a.rtp, pair.to_a, pair.b.rtp, srtp, seconds)
+    dec_path = pair.paths()[0]
+    if rate:
+        enc = paced(pair.b.rtp, pair.to_b, pair.a.rtp, plain, rate)
+    else:
+        enc = blast(pair.b.rtp, pair.to_b, pair.a.rtp, plain, seconds)
+    return (dec, enc), (dec_path, pair.paths()[1])
+
+
+def bench_packets(pair, n):
+    """@n SRTP packets from the caller (libsrtp2), @n plain from the callee."""
+    payload = b"\xd5" * 160
+    print("# protecting %d packets with libsrtp2" % n, flush=True)
+    srtp = [pair.peer.protect(pair.a.packet(payload)) for _ in range(n)]
+    plain = [pair.b.packet(payload) for _ in range(n)]
+    return srtp, plain
+
+
+def bench_report(rates, costs, rate):
+    names = ("SRTP -> RTP (decrypt)", "RTP -> SRTP (encrypt)")
+    (user, kern), (cuser, ckern) = rates, costs
+    print("ok - SRTP forwarding measured in userspace (libsrtp2) and in the "
+          "kernel (xt_RTPGATE), AES_CM_128_HMAC_SHA1_80, one CPU, TCG")
+    print("    %-22s %10s %10s %6s   %12s %12s %6s" % (
+        "direction", "user pps", "kernel pps", "ratio", "user us/pkt",
+        "kernel us/pkt", "ratio"))
+    for i, name in enumerate(names):
+        u, k = user[i][1], kern[i][1]
+        cu = 1e6 * cuser[i][1] / max(cuser[i][0], 1)
+        ck = 1e6 * ckern[i][1] / max(ckern[i][0], 1)
+        print("    %-22s %10.0f %10.0f %6.2f   %12.1f %12.1f %6.2f" % (
+            name, u, k, k / u if u else float("nan"), cu, ck,
+            cu / ck if ck else float("nan")))
+    print("    pps: packets forwarded a second, sender flat out (offered: "
+          "userspace %s, kernel %s a second; a kernel that forwards all it "
+          "is offered is held back by the sender)" % (
+              "/".join("%.0f" % u[0] for u in user),
+              "/".join("%.0f" % k[0] for k in kern)))
+    print("    us/pkt: CPU time the whole VM was busy (sender, relay, "
+          "receiver) per packet forwarded, at %d packets a second" % rate,
+          flush=True)
+
+
+def measure(ctx, name, seconds, rate):
+    """One call: both directions in userspace (learning window), then in
+    the kernel; flat out, or at @rate. Returns the figures, or None."""
+    pair = SrtpPair(ctx, name, "AES_CM_128_HMAC_SHA1_80")
+    n_user = int(seconds * (rate or 8000))
+    n_kern = int(seconds * (rate or 30000))
     try:
         pair.open()
-        n = int(seconds * 40000)
-        print("# protecting %d packets with libsrtp2" % (2 * n), flush=True)
-        pkts = [pair.peer.protect(pair.a.packet(b"\xd5" * 160))
-                for _ in range(2 * n)]
-        had = pin([0, ctx.opt.daemon_pid], {0})
-        try:
-            start = time.monotonic()
-            user = blast(pair, pkts[:n], seconds)
-            path_user = pair.paths()[0]
-            while pair.paths()[0] != "kernel" and \
-                    time.monotonic() - start < HANDOFF_LIMIT:
-                time.sleep(0.2)
-            kern = blast(pair, pkts[n:], seconds)
-            path_kern = pair.paths()[0]
-        finally:
-            pin_back(had)
-        print("SRTP->RTP forwarding, one CPU under TCG, %s then %s:"
-              % (path_user, path_kern))
-        print("  userspace (libsrtp2): %8.0f packets/s forwarded of %8.0f sent"
-              % (user[1], user[0]))
-        print("  kernel (xt_RTPGATE):  %8.0f packets/s forwarded of %8.0f sent"
-              % (kern[1], kern[0]))
-        if user[1] > 0 and path_user == "userspace" and path_kern == "kernel":
-            print("  kernel/userspace ratio: %.2f" % (kern[1] / user[1]))
-            return 0
-        print("  no ratio: the phases did not run on the paths wanted")
-        return 1
+        srtp, plain = bench_packets(pair, n_user)
+        start = time.monotonic()
+        user, paths = phase(pair, srtp, plain, seconds, rate)
+        while pair.paths() != ("kernel", "kernel") and \
+                time.monotonic() - start < HANDOFF_LIMIT + 5:
+            exchange(pair, PPS // 5)
+        srtp, plain = bench_packets(pair, n_kern)
+        kern, kpaths = phase(pair, srtp, plain, seconds, rate)
+        if paths + kpaths != ("userspace",) * 2 + ("kernel",) * 2:
+            print("FAIL - %s: the phases ran on the paths wanted (got %r, "
+                  "%r)" % (name, paths, kpaths))
+            return None
+        return user, kern
     finally:
         pair.call.delete()
-        pair.close()
+        problem = pair.close()
+        if problem:
+            print("# srtp_peer: %s" % problem)
+
+
+def cmd_bench(ctx, seconds, rate=2000):
+    had = pin([0, ctx.opt.daemon_pid], {0})
+    try:
+        rates = measure(ctx, "bench-max", seconds, None)
+        costs = rates and measure(ctx, "bench-cpu", seconds, rate)
+    finally:
+        pin_back(had)
+    if not costs:
+        return 1
+    bench_report(rates, costs, rate)
+    return 0
 
 
 def main():
