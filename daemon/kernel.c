@@ -368,21 +368,26 @@ static int srtp_check(const struct rg_kernel_srtp *s, uint32_t flags)
 	return 0;
 }
 
-/* One direction's SRTP nest; an empty one says "no SRTP". */
+/* One direction's SRTP nest, when it has SRTP: a plain target's message
+ * is what it was before SRTP existed, so a module of the same ABI
+ * version without SRTP still takes it. (A target never changes from SRTP
+ * to plain by an update: every signalling event deletes the targets
+ * first, offload.h.) */
 static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct rg_kernel_srtp *s)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+	struct nlattr *nest;
 
-	if (s->suite != RTPG_SUITE_NONE) {
-		mnl_attr_put_u8(nlh, RTPG_SRTP_SUITE, s->suite);
-		mnl_attr_put(nlh, RTPG_SRTP_CIPHER_KEY, sizeof(s->cipher_key), s->cipher_key);
-		mnl_attr_put(nlh, RTPG_SRTP_CIPHER_SALT, sizeof(s->salt), s->salt);
-		mnl_attr_put(nlh, RTPG_SRTP_AUTH_KEY, sizeof(s->auth_key), s->auth_key);
-		mnl_attr_put_u8(nlh, RTPG_SRTP_TAG_LEN, s->tag_len);
-		if (s->nstate)
-			mnl_attr_put(nlh, RTPG_SRTP_SSRC_STATE,
-				     s->nstate * sizeof(s->state[0]), s->state);
-	}
+	if (s->suite == RTPG_SUITE_NONE)
+		return;
+	nest = mnl_attr_nest_start(nlh, type);
+	mnl_attr_put_u8(nlh, RTPG_SRTP_SUITE, s->suite);
+	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_KEY, sizeof(s->cipher_key), s->cipher_key);
+	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_SALT, sizeof(s->salt), s->salt);
+	mnl_attr_put(nlh, RTPG_SRTP_AUTH_KEY, sizeof(s->auth_key), s->auth_key);
+	mnl_attr_put_u8(nlh, RTPG_SRTP_TAG_LEN, s->tag_len);
+	if (s->nstate)
+		mnl_attr_put(nlh, RTPG_SRTP_SSRC_STATE, s->nstate * sizeof(s->state[0]),
+			     s->state);
 	mnl_attr_nest_end(nlh, nest);
 }
 

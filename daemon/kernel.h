@@ -106,8 +106,10 @@ int rg_kernel_table_delete(struct rg_kernel *k);
  * -EINVAL (nothing sent) when @t mixes address families, has a zero port,
  * an unknown source mode or flag, or a source mode needing an unknown
  * @expect, or SRTP with an unknown suite, a tag length not the suite's,
- * too many SSRC states, or without RTPG_F_RTP. An update with the keys
- * the kernel has keeps its SRTP state (rtpgate_abi.h). */
+ * too many SSRC states, or without RTPG_F_RTP. A direction without SRTP
+ * sends no nest (an update then leaves that direction as it was); an
+ * update with the keys the kernel has keeps its SRTP state
+ * (rtpgate_abi.h). */
 int rg_kernel_target_set(struct rg_kernel *k, const struct rg_kernel_target *t);
 
 /* Deletes the target at @local (address and port): -ENOENT if absent. */

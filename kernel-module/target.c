@@ -82,6 +82,8 @@ static int srtp_apply(struct sk_buff *skb, const struct packet *pkt,
 	size_t len = pkt->udp_len - sizeof(struct udphdr);
 	int err;
 
+	if (skb->len + room > IP_MAX_MTU)
+		return -EMSGSIZE;	/* no room for the tag in one datagram */
 	if (skb_ensure_writable(skb, skb->len))
 		return -ENOMEM;
 	if (skb_tailroom(skb) < room &&
