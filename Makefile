@@ -69,7 +69,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 .PHONY: all deps run test check unit fuzz fuzz-build bench clean test-kernel
 .SECONDARY:
 all: $(BUILD)/rtpgated $(UNIT_BIN) $(DTEST_BIN) $(BENCH_BIN) $(UTIL_BIN) $(XT_SO) \
-	$(BUILD)/tests/tools/srtp_peer
+	$(BUILD)/tests/tools/srtp_peer $(BUILD)/tests/tools/webrtc_peer
 
 deps:
 	scripts/install-deps.sh
@@ -154,6 +154,13 @@ $(BUILD)/tests/tools/srtp_peer: tests/tools/srtp_peer.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SRTP_CFLAGS) -MMD -MP $(ALL_LDFLAGS) -o $@ $< $(SRTP_LIBS)
 
+# The media tests' WebRTC party: ICE, DTLS-SRTP and SRTP from OpenSSL and
+# libsrtp2 alone, no rtpgate code (tests/media/cases_webrtc.py).
+WEBRTC_PEER := $(addprefix tests/tools/webrtc_,peer.c ice.c stun.c dtls.c)
+$(BUILD)/tests/tools/webrtc_peer: $(WEBRTC_PEER) tests/tools/webrtc_peer.h tests/tools/webrtc_stun.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SRTP_CFLAGS) $(ALL_LDFLAGS) -o $@ $(WEBRTC_PEER) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS)
+
 # The operator tools (utils/rtpgate-*.c): lib only, no glib.
 $(BUILD)/utils/%.o: utils/%.c
 	@mkdir -p $(dir $@)
@@ -174,9 +181,11 @@ fuzz-build:
 	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN="$(FUZZ_FLAGS)" \
 		$(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/fuzz/%)
 
-build-fuzz/fuzz/%: tests/fuzz/%.c $(BUILD)/librtpgate.a
+# A target that drives daemon code names its modules as tests/daemon/ do.
+build-fuzz/fuzz/%: tests/fuzz/%.c $$(call needs,tests/fuzz/$$*.c) $(BUILD)/librtpgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(CRYPTO_LIBS)
+	$(CC) $(ALL_CFLAGS) -Idaemon $(GLIB_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+		$(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) -lm
 
 fuzz: deps fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -1,6 +1,7 @@
 /* call.c - the call registry and the call model's lifetimes, see call.h. */
 #include "call.h"
 #include "call_crypto.h"
+#include "call_ice.h"
 
 #include <errno.h>
 #include <string.h>
@@ -13,6 +14,8 @@ struct rg_calls {
 static void media_destroy(struct rg_media *m)
 {
 	rg_media_crypto_free(m);
+	rg_media_ice_free(m);
+	g_free(m->mid);
 	if (m->has_ports)
 		rg_port_pool_put(m->ml->iface->ports, &m->ports);
 	g_free(m->type);

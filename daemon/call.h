@@ -31,6 +31,7 @@ struct rg_ctx;
 struct rg_worker;
 struct rg_offload;
 struct rg_media_crypto;
+struct rg_ice;
 
 #define RG_SSRC_SLOTS 4		/* SSRCs tracked per stream */
 
@@ -87,7 +88,13 @@ struct rg_media {
 	 * for jitter in timestamp units */
 	struct rg_clock_rate clocks[RG_CLOCKS_MAX];
 	unsigned clock_count;
-	struct rg_media_crypto *crypto;	/* SDES state, when this party's SRTP is bridged */
+	struct rg_media_crypto *crypto;	/* SDES/DTLS state, when this party's SRTP is bridged */
+	/* ICE (call_ice.h): rtpgate's agent towards this party, and the
+	 * party's own credentials when its SDP had them */
+	struct rg_ice *ice;
+	bool ice_peer;
+	char *ice_ufrag, *ice_pwd;
+	char *mid;			/* this party's a=mid, to answer with */
 };
 
 struct rg_monologue {

@@ -25,6 +25,15 @@ bool rg_proto_is_sdes(const char *proto)
 	return !strcmp(proto, "RTP/SAVP") || !strcmp(proto, "RTP/SAVPF");
 }
 
+enum rg_crypto_kind rg_proto_crypto_kind(const char *proto)
+{
+	if (rg_proto_is_sdes(proto))
+		return RG_CRYPTO_SDES;
+	if (!strcmp(proto, "UDP/TLS/RTP/SAVP") || !strcmp(proto, "UDP/TLS/RTP/SAVPF"))
+		return RG_CRYPTO_DTLS;
+	return RG_CRYPTO_PLAIN;
+}
+
 static const struct sdes_suite *suite_by_id(enum sdes_suite_id id)
 {
 	const struct sdes_suite *s;
@@ -55,26 +64,30 @@ static int make_key(const struct sdes_suite *suite, uint32_t tag, struct sdes_cr
 	return 0;
 }
 
-static struct rg_media_crypto *crypto_of(struct rg_media *m)
+struct rg_media_crypto *rg_media_crypto_get(struct rg_media *m)
 {
 	if (!m->crypto)
 		m->crypto = g_new0(struct rg_media_crypto, 1);
 	return m->crypto;
 }
 
-static void drop_contexts(struct rg_media_crypto *c)
+void rg_media_crypto_reset(struct rg_media_crypto *c)
 {
 	rg_srtp_destroy(c->rx);
 	rg_srtp_destroy(c->tx);
 	c->rx = c->tx = NULL;
 	c->active = false;
+	explicit_bzero(&c->rx_key, sizeof(c->rx_key));
+	explicit_bzero(&c->tx_key, sizeof(c->tx_key));
 }
 
 void rg_media_crypto_free(struct rg_media *m)
 {
 	if (!m->crypto)
 		return;
-	drop_contexts(m->crypto);
+	rg_media_crypto_reset(m->crypto);
+	rg_dtls_destroy(m->crypto->ep);
+	explicit_bzero(m->crypto, sizeof(*m->crypto));
 	g_free(m->crypto);
 	m->crypto = NULL;
 }
@@ -107,6 +120,8 @@ static int offer_our_keys(struct ng_request *req, struct sdp_media *m,
 			rc_ = make_key(s, rc->n_offered + 1, &rc->offered[rc->n_offered]);
 			if (rc_)
 				return ng_fail(req, "No randomness for SRTP keys");
+			rc->offered[rc->n_offered].flags = req->sdes.flags &
+				(s->aead ? ~SDES_UNAUTHENTICATED_SRTP : ~0u);
 			rc->n_offered++;
 		}
 	}
@@ -130,30 +145,67 @@ static unsigned parse_cryptos(const struct sdp_media *m, struct sdes_crypto *out
 	return n;
 }
 
-int rg_crypto_offer(struct ng_request *req, struct sdp_media *m, const char *in_proto,
-		    struct rg_media *sm, struct rg_media *rm)
+/* The offerer's side: SDES keys kept for the answer, DTLS parameters
+ * recorded; what it said about its keys is not for the receiver. */
+static int offer_from(struct ng_request *req, const struct sdp_session *sdp,
+		      struct sdp_media *m, enum rg_crypto_kind kind,
+		      struct rg_media *sm, const struct rg_dtls_cert *cert)
 {
-	bool in_sdes = rg_proto_is_sdes(in_proto), out_sdes = rg_proto_is_sdes(m->proto);
 	struct rg_media_crypto *c;
 
-	if (in_sdes == out_sdes) {	/* no conversion: SRTP, if any, passes through */
+	if (kind == RG_CRYPTO_PLAIN) {
+		rg_media_crypto_free(sm);
+		return 0;
+	}
+	if (kind == RG_CRYPTO_DTLS)
+		return rg_dtls_sdp_from(req, sdp, m, sm, true, cert);
+	c = rg_media_crypto_get(sm);
+	c->n_remote = parse_cryptos(m, c->remote);
+	sdp_attr_remove(&m->lines, "crypto");
+	if (!c->n_remote)
+		return ng_fail(req, "SRTP offer without a usable a=crypto line");
+	return 0;
+}
+
+/* The receiver's side: rtpgate's SDES keys or DTLS parameters. */
+static int offer_to(struct ng_request *req, struct sdp_media *m,
+		    enum rg_crypto_kind kind, struct rg_media *rm,
+		    const struct rg_dtls_cert *cert)
+{
+	if (kind == RG_CRYPTO_PLAIN) {
+		rg_media_crypto_free(rm);
+		return 0;
+	}
+	if (kind == RG_CRYPTO_DTLS)
+		return rg_dtls_sdp_to(req, m, rm, true, cert);
+	if (req->sdes.off)
+		return ng_fail(req, "Unsupported option 'SDES-off' with %s: use UDP/TLS/RTP/SAVP(F) for DTLS-SRTP",
+			       m->proto);
+	if (rm->crypto && rm->crypto->dtls)	/* was DTLS: start afresh */
+		rg_media_crypto_free(rm);
+	return offer_our_keys(req, m, rg_media_crypto_get(rm));
+}
+
+/* Each party is plain, SDES or DTLS by the protocol it sees; SDES on both
+ * sides with no change passes through untouched, DTLS never does. */
+int rg_crypto_offer(struct ng_request *req, const struct sdp_session *sdp,
+		    struct sdp_media *m, const char *in_proto,
+		    struct rg_media *sm, struct rg_media *rm,
+		    const struct rg_dtls_cert *cert)
+{
+	enum rg_crypto_kind in = rg_proto_crypto_kind(in_proto);
+	enum rg_crypto_kind out = rg_proto_crypto_kind(m->proto);
+	int rc;
+
+	if (in == out && in != RG_CRYPTO_DTLS) {
 		rg_media_crypto_free(sm);
 		rg_media_crypto_free(rm);
 		return 0;
 	}
-	if (in_sdes) {	/* SRTP offerer, plain receiver: keep its keys for the answer */
-		rg_media_crypto_free(rm);
-		c = crypto_of(sm);
-		c->n_remote = parse_cryptos(m, c->remote);
-		sdp_attr_remove(&m->lines, "crypto");
-		if (!c->n_remote)
-			return ng_fail(req, "SRTP offer without a usable a=crypto line");
-		return 0;
-	}
-	if (req->sdes.off)
-		return ng_fail(req, "Unsupported option 'SDES-off' with an SRTP transport: DTLS-SRTP is not implemented yet");
-	rg_media_crypto_free(sm);	/* the offerer is plain */
-	return offer_our_keys(req, m, crypto_of(rm));
+	if (req->dtls == NG_DTLS_OFF && (in == RG_CRYPTO_DTLS || out == RG_CRYPTO_DTLS))
+		return ng_fail(req, "Unsupported option 'DTLS=off' with a UDP/TLS/RTP/SAVP(F) party");
+	rc = offer_from(req, sdp, m, in, sm, cert);
+	return rc ? rc : offer_to(req, m, out, rm, cert);
 }
 
 static bool same_key(const struct sdes_crypto *a, const struct sdes_crypto *b)
@@ -181,7 +233,7 @@ static int start_contexts(struct ng_request *req, struct rg_media_crypto *c,
 		rg_srtp_destroy(in);
 		return ng_fail(req, "SRTP keys refused: %s", err ? err : "unknown error");
 	}
-	drop_contexts(c);
+	rg_media_crypto_reset(c);
 	c->rx = in;
 	c->tx = out;
 	c->rx_key = *rx;
@@ -229,26 +281,40 @@ static int answer_to_srtp(struct ng_request *req, struct sdp_media *m,
 		ours = c->tx_key;	/* a repeated answer keeps its key */
 	else if (make_key(chosen->suite, chosen->tag, &ours))
 		return ng_fail(req, "No randomness for SRTP keys");
+	else	/* session parameters apply to both directions (RFC 4568 6.3) */
+		ours.flags = chosen->flags;
 	sdp_attr_remove(&m->lines, "crypto");
 	if (start_contexts(req, c, chosen, &ours))
 		return -EINVAL;
 	return append_crypto(req, m, &ours);
 }
 
-int rg_crypto_answer(struct ng_request *req, struct sdp_media *m, const char *in_proto,
-		     struct rg_media *sm, struct rg_media *rm)
+int rg_crypto_answer(struct ng_request *req, const struct sdp_session *sdp,
+		     struct sdp_media *m, const char *in_proto,
+		     struct rg_media *sm, struct rg_media *rm,
+		     const struct rg_dtls_cert *cert)
 {
-	bool in_sdes = rg_proto_is_sdes(in_proto), out_sdes = rg_proto_is_sdes(m->proto);
+	enum rg_crypto_kind in = rg_proto_crypto_kind(in_proto);
+	enum rg_crypto_kind out = rg_proto_crypto_kind(m->proto);
+	int rc = 0;
 
-	if (in_sdes == out_sdes) {
+	if (in == out && in != RG_CRYPTO_DTLS) {
 		rg_media_crypto_free(sm);
 		rg_media_crypto_free(rm);
 		return 0;
 	}
-	if (in_sdes) {
-		rg_media_crypto_free(rm);	/* the offerer is plain */
-		return answer_from_srtp(req, m, sm);
-	}
-	rg_media_crypto_free(sm);	/* the answerer is plain */
-	return answer_to_srtp(req, m, rm);
+	if (in == RG_CRYPTO_SDES)	/* the answerer's side */
+		rc = answer_from_srtp(req, m, sm);
+	else if (in == RG_CRYPTO_DTLS)
+		rc = rg_dtls_sdp_from(req, sdp, m, sm, false, cert);
+	else
+		rg_media_crypto_free(sm);
+	if (rc)
+		return rc;
+	if (out == RG_CRYPTO_SDES)	/* the offerer's side */
+		return answer_to_srtp(req, m, rm);
+	if (out == RG_CRYPTO_DTLS)
+		return rg_dtls_sdp_to(req, m, rm, false, cert);
+	rg_media_crypto_free(rm);
+	return 0;
 }

@@ -16,6 +16,7 @@
 #include "addr.h"
 #include "call.h"
 #include "call_crypto.h"
+#include "call_ice.h"
 #include "codec.h"
 #include "ctx.h"
 #include "log.h"
@@ -124,14 +125,16 @@ static void learn_peer(struct ng_request *req, const struct sdp_session *sdp,
 }
 
 /* On hold: a direction that stops this party sending or receiving, at
- * media or session level, or the old-style 0.0.0.0 (RFC 3264 8.4). */
+ * media or session level, or the old-style 0.0.0.0 (RFC 3264 8.4) --
+ * except from an ICE agent, whose 0.0.0.0 only says that it has no
+ * default candidate yet (RFC 8839 4.2.1.1). */
 static bool media_on_hold(const struct sdp_session *sdp, const struct sdp_media *m)
 {
 	static const char *const dirs[] = { "sendonly", "recvonly", "inactive" };
 	const struct sdp_connection *c = sdp_media_connection(sdp, m);
 	size_t i;
 
-	if (c && is_hold_address(c->address))
+	if (c && is_hold_address(c->address) && !rg_ice_sdp_media_has_ice(sdp, m))
 		return true;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (sdp_attr_find(&m->lines, dirs[i], NULL) ||
@@ -189,17 +192,32 @@ static void negotiate_mux(struct ng_request *req, const struct sdp_media *m,
 		sm->mux_policy = p = req->rtcp_mux;
 		sm->mux = sm->mux && has;
 		rm->mux_sent = p == NG_MUX_OFFER ||
-			       (has && p != NG_MUX_DEMUX && p != NG_MUX_REJECT);
+			       (has && p != NG_MUX_DEMUX && p != NG_MUX_REJECT) ||
+			       (p != NG_MUX_REJECT && (req->transport == NG_TP_DTLS_SAVP ||
+						       req->transport == NG_TP_DTLS_SAVPF));
 		return;
 	}
 	sm->mux = has && sm->mux_sent;
 	p = rm->mux_policy;
+	/* WebRTC requires mux (RFC 8829 5.1.3): a DTLS offerer keeps it */
+	if (p == NG_MUX_PASS && rm->protocol &&
+	    rg_proto_crypto_kind(rm->protocol) == RG_CRYPTO_DTLS)
+		p = NG_MUX_ACCEPT;
 	if (p == NG_MUX_REJECT)
 		rm->mux = false;
 	else if (p == NG_MUX_DEMUX || p == NG_MUX_ACCEPT)
 		rm->mux = rm->mux_offered;
 	else
 		rm->mux = rm->mux_offered && sm->mux;
+}
+
+/* The offerer's a=mid, for an answer that comes back without one. */
+static void record_mid(const struct sdp_media *m, struct rg_media *sm)
+{
+	const struct sdp_line *l = sdp_attr_find(&m->lines, "mid", NULL);
+
+	g_free(sm->mid);
+	sm->mid = l && l->attr_value ? g_strdup(l->attr_value) : NULL;
 }
 
 /* Takes the ports of media @idx for both parties (offer) and records what
@@ -230,17 +248,22 @@ static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
 		if (rg_media_take_ports(sm) || rg_media_take_ports(rm))
 			return ng_fail(req, "Ran out of ports");
 	}
+	if (offer)
+		record_mid(m, sm);
 	learn_peer(req, sdp, m, sm);
-	return 0;
+	return rg_ice_sdp_from(req, sdp, m, sm);
 }
 
+/* c= towards the receiver: the relay's address, unless it says hold;
+ * with @ice (the sender is an ICE agent) 0.0.0.0 is not hold. */
 static void rewrite_connection(struct rg_arena *arena, struct sdp_session *sdp,
-			       struct sdp_media *m, const struct rg_interface *iface)
+			       struct sdp_media *m, const struct rg_interface *iface,
+			       bool ice)
 {
 	const char *type = iface->family == AF_INET6 ? "IP6" : "IP4";
 	struct sdp_connection *c = m ? &m->conn : &sdp->conn;
 
-	if (!c->present || is_hold_address(c->address))
+	if (!c->present || (is_hold_address(c->address) && !ice))
 		return;
 	if (m)
 		sdp_media_set_connection(arena, m, type, iface->advertised);
@@ -248,12 +271,12 @@ static void rewrite_connection(struct rg_arena *arena, struct sdp_session *sdp,
 		sdp_session_set_connection(arena, sdp, type, iface->advertised);
 }
 
-/* The RTP profiles rtpgate converts between: plain and SDES-SRTP, with
- * or without feedback (RFC 3551, 4585, 3711, 5124). */
+/* The RTP profiles rtpgate converts between: plain, SDES-SRTP and
+ * DTLS-SRTP, with or without feedback (RFC 3551, 4585, 3711, 5124, 5764). */
 static bool is_rtp_profile(const char *proto)
 {
 	return !strcmp(proto, "RTP/AVP") || !strcmp(proto, "RTP/AVPF") ||
-	       !strcmp(proto, "RTP/SAVP") || !strcmp(proto, "RTP/SAVPF");
+	       rg_proto_crypto_kind(proto) != RG_CRYPTO_PLAIN;
 }
 
 static const char *transport_name(enum ng_transport t)
@@ -263,6 +286,8 @@ static const char *transport_name(enum ng_transport t)
 	case NG_TP_RTP_AVPF: return "RTP/AVPF";
 	case NG_TP_RTP_SAVP: return "RTP/SAVP";
 	case NG_TP_RTP_SAVPF: return "RTP/SAVPF";
+	case NG_TP_DTLS_SAVP: return "UDP/TLS/RTP/SAVP";
+	case NG_TP_DTLS_SAVPF: return "UDP/TLS/RTP/SAVPF";
 	default: return NULL;
 	}
 }
@@ -282,7 +307,7 @@ static int rewrite_protocol(struct ng_request *req, struct sdp_media *m,
 	if (!want || strcmp(want, m->proto) == 0)
 		return 0;
 	if (!is_rtp_profile(m->proto))
-		return ng_fail(req, "Unsupported option 'transport-protocol=%s': converting %s needs DTLS-SRTP, which is not implemented yet",
+		return ng_fail(req, "Unsupported option 'transport-protocol=%s': rtpgate does not convert %s",
 			       want, m->proto);
 	m->proto = rg_arena_strdup(req->arena, want);
 	if (!m->proto)
@@ -302,22 +327,44 @@ static void remove_ice(struct ng_request *req, struct sdp_lines *lines, bool *re
 			*removed = true;
 }
 
-static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
-			 struct sdp_media *m, struct rg_monologue *s,
-			 struct rg_monologue *r, bool offer, bool *ice_removed)
-{
-	struct rg_media *rm = rg_media_find(r, m->index + 1);
-	struct rg_media *sm = rg_media_find(s, m->index + 1);
-	const char *in_proto = m->proto;
-	char rtcp[96];
-	int rc;
+/* One offer or answer being rewritten for its receiver. */
+struct rewrite {
+	struct ng_request *req;
+	struct sdp_session *sdp;
+	struct rg_monologue *s, *r;	/* sender, receiver */
+	bool offer;
+	bool sender_ice;		/* the SDP as it came had ICE */
+	bool ice_removed;		/* the sender's ICE attributes were taken out */
+	bool ice_added;			/* rtpgate's were put in */
+	const struct rg_dtls_cert *cert;
+};
 
-	rc = rewrite_protocol(req, m, rm, offer);
-	if (!rc && m->port && sm && rm)
-		rc = offer ? rg_crypto_offer(req, m, in_proto, sm, rm) :
-			     rg_crypto_answer(req, m, in_proto, sm, rm);
-	if (rc)
-		return rc;
+/* a=rtcp for the receiver's media: its RTCP port, or in an answer where
+ * it muxes its RTP port (RFC 5761 5.1.3). */
+static int rewrite_rtcp_attr(struct ng_request *req, struct sdp_media *m,
+			     const struct rg_media *rm, const struct rg_interface *iface,
+			     bool offer)
+{
+	unsigned port = !offer && rm->mux ? rm->rtp.local_port : rm->rtcp.local_port;
+	char rtcp[96];
+
+	if (req->rtcp_attr == NG_RTCP_ATTR_NONE) {
+		sdp_attr_remove(&m->lines, "rtcp");
+		return 0;
+	}
+	if (req->rtcp_attr == NG_RTCP_ATTR_FULL)
+		snprintf(rtcp, sizeof(rtcp), "%u IN %s %s", port,
+			 iface->family == AF_INET6 ? "IP6" : "IP4", iface->advertised);
+	else
+		snprintf(rtcp, sizeof(rtcp), "%u", port);
+	if (!sdp_attr_set(req->arena, &m->lines, "rtcp", rtcp))
+		return ng_fail(req, "Request too large");
+	return 0;
+}
+
+static int rewrite_mux(struct ng_request *req, struct sdp_media *m,
+		       const struct rg_media *rm, bool offer)
+{
 	if (rm && (offer ? rm->mux_sent : rm->mux)) {
 		if (!sdp_attr_find(&m->lines, "rtcp-mux", NULL) &&
 		    !sdp_attr_append(req->arena, &m->lines, "rtcp-mux", NULL))
@@ -325,7 +372,40 @@ static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
 	} else {
 		sdp_attr_remove(&m->lines, "rtcp-mux");
 	}
-	remove_ice(req, &m->lines, ice_removed);
+	return 0;
+}
+
+/* An answer to an offer that had a=mid keeps the offer's mid (RFC 5888,
+ * JSEP), even when the answerer did not use it. */
+static int answer_mid(struct ng_request *req, struct sdp_media *m, const struct rg_media *rm)
+{
+	if (!rm || !rm->mid || sdp_attr_find(&m->lines, "mid", NULL))
+		return 0;
+	if (!sdp_attr_append(req->arena, &m->lines, "mid", rm->mid))
+		return ng_fail(req, "Request too large");
+	return 0;
+}
+
+static int rewrite_media(struct rewrite *w, struct sdp_media *m)
+{
+	struct ng_request *req = w->req;
+	struct rg_media *rm = rg_media_find(w->r, m->index + 1);
+	struct rg_media *sm = rg_media_find(w->s, m->index + 1);
+	const char *in_proto = m->proto;
+	bool ice;
+	int rc;
+
+	rc = rewrite_protocol(req, m, rm, w->offer);
+	if (!rc && m->port && sm && rm)
+		rc = w->offer ? rg_crypto_offer(req, w->sdp, m, in_proto, sm, rm, w->cert) :
+			        rg_crypto_answer(req, w->sdp, m, in_proto, sm, rm, w->cert);
+	if (!rc)
+		rc = rewrite_mux(req, m, rm, w->offer);
+	if (!rc && !w->offer)
+		rc = answer_mid(req, m, rm);
+	if (rc)
+		return rc;
+	remove_ice(req, &m->lines, &w->ice_removed);
 	rc = rg_codec_filter(req, m);
 	if (rc)
 		return rc;
@@ -335,18 +415,33 @@ static int rewrite_media(struct ng_request *req, struct sdp_session *sdp,
 	}
 	m->port = rm->rtp.local_port;
 	m->num_ports = 0;	/* one relay pair per m= */
-	rewrite_connection(req->arena, sdp, m, r->iface);
-	if (req->rtcp_attr == NG_RTCP_ATTR_NONE) {
-		sdp_attr_remove(&m->lines, "rtcp");
-		return 0;
-	}
-	if (req->rtcp_attr == NG_RTCP_ATTR_FULL)
-		snprintf(rtcp, sizeof(rtcp), "%u IN %s %s", rm->rtcp.local_port,
-			 r->iface->family == AF_INET6 ? "IP6" : "IP4", r->iface->advertised);
-	else
-		snprintf(rtcp, sizeof(rtcp), "%u", rm->rtcp.local_port);
-	if (!sdp_attr_set(req->arena, &m->lines, "rtcp", rtcp))
-		return ng_fail(req, "Request too large");
+	rewrite_connection(req->arena, w->sdp, m, w->r->iface, sm && !sm->hold);
+	ice = rg_ice_wanted(req, w->sender_ice, rm, w->offer);
+	rc = rg_ice_sdp_to(req, m, rm, w->r->iface, ice, w->offer);
+	if (rc)
+		return rc;
+	w->ice_added |= ice;
+	return rewrite_rtcp_attr(req, m, rm, w->r->iface, w->offer);
+}
+
+/* Session-level attributes that belonged to the sender's transport:
+ * ICE and DTLS are rtpgate's own towards the receiver (media level, and
+ * a=ice-lite here); a BUNDLE group of several media is dropped, since
+ * each m= gets its own relay ports (a single-media group passes). */
+static int rewrite_session_attrs(struct rewrite *w)
+{
+	struct sdp_lines *lines = &w->sdp->lines;
+	const struct sdp_line *g = sdp_attr_find(lines, "group", NULL);
+
+	remove_ice(w->req, lines, &w->ice_removed);
+	sdp_attr_remove(lines, "fingerprint");
+	sdp_attr_remove(lines, "setup");
+	sdp_attr_remove(lines, "tls-id");
+	if (g && g->attr_value && !strncmp(g->attr_value, "BUNDLE ", 7) &&
+	    strchr(g->attr_value + 7, ' '))
+		sdp_attr_remove(lines, "group");
+	if (w->ice_added && !sdp_attr_append(w->req->arena, lines, "ice-lite", NULL))
+		return ng_fail(w->req, "Request too large");
 	return 0;
 }
 
@@ -386,12 +481,15 @@ static int write_sdp(struct ng_request *req, struct rg_monologue *s,
 	return rc ? ng_fail(req, "Request too large") : 0;
 }
 
-static int process_sdp(struct ng_request *req, struct sdp_session *sdp,
-		       struct rg_monologue *s, struct rg_monologue *r, bool offer,
-		       struct bencode_item *reply)
+static int process_sdp(struct rg_ctx *ctx, struct ng_request *req,
+		       struct sdp_session *sdp, struct rg_monologue *s,
+		       struct rg_monologue *r, bool offer, struct bencode_item *reply)
 {
+	struct rewrite w = {
+		.req = req, .sdp = sdp, .s = s, .r = r, .offer = offer,
+		.sender_ice = rg_ice_sdp_has_ice(sdp), .cert = ctx->dtls_cert,
+	};
 	const struct rg_interface *iface = r->iface;
-	bool ice_removed = false;
 	struct sdp_media *m;
 	int rc;
 
@@ -401,16 +499,16 @@ static int process_sdp(struct ng_request *req, struct sdp_session *sdp,
 			return rc;
 	}
 	for (m = sdp->media; m; m = m->next) {
-		rc = rewrite_media(req, sdp, m, s, r, offer, &ice_removed);
+		rc = rewrite_media(&w, m);
 		if (rc)
 			return rc;
 		if (offer)
 			set_text(&rg_media_get(r, m->index + 1)->protocol, m->proto);
 	}
-	remove_ice(req, &sdp->lines, &ice_removed);
-	if (ice_removed && req->ice != NG_ICE_REMOVE)
-		ng_warn(req, "ICE is not supported yet: ICE attributes removed");
-	rewrite_connection(req->arena, sdp, NULL, iface);
+	rc = rewrite_session_attrs(&w);
+	if (rc)
+		return rc;
+	rewrite_connection(req->arena, sdp, NULL, iface, w.sender_ice);
 	if (req->replace_origin && sdp->origin.present) {
 		sdp->origin.addrtype = iface->family == AF_INET6 ? "IP6" : "IP4";
 		sdp->origin.address = (char *)iface->advertised;
@@ -521,7 +619,7 @@ int ng_cmd_offer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_item
 	rc = offer_parties(ctx, req, call, sdp_family(sdp), &s, &r);
 	if (!rc) {
 		set_party_options(req, s);
-		rc = process_sdp(req, sdp, s, r, true, reply);
+		rc = process_sdp(ctx, req, sdp, s, r, true, reply);
 	}
 	if (rc && new_call) {
 		rg_call_retire(ctx->calls, call, ctx->now_us, 0);
@@ -589,7 +687,7 @@ int ng_cmd_answer(struct rg_ctx *ctx, struct ng_request *req, struct bencode_ite
 	}
 	set_party_options(req, b);
 	call->last_signal_us = ctx->now_us;
-	rc = process_sdp(req, sdp, b, a, false, reply);
+	rc = process_sdp(ctx, req, sdp, b, a, false, reply);
 	if (!rc && !call->answered_us)
 		call->answered_us = ctx->now_us;
 	rg_offload_call(ctx->offload, call);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "addr.h"
+#include "call_crypto.h"
+#include "ice.h"
 
 static void add_endpoint(struct rg_arena *a, struct bencode_item *dict,
 			 const char *key, const struct sockaddr_storage *ss)
@@ -104,6 +106,47 @@ static void add_stream(struct rg_arena *a, struct bencode_item *streams,
 		add_ssrcs(a, d, st);
 }
 
+/* ICE and DTLS towards this party: the flags rtpengine users know, and
+ * what came of them (counters and the outcome are safe to read while the
+ * worker runs). */
+static void add_webrtc(struct rg_arena *a, struct bencode_item *d,
+		       struct bencode_item *flags, const struct rg_media *m)
+{
+	static const char *const outcome[] = {
+		[RG_DTLS_HANDSHAKING] = "handshaking", [RG_DTLS_DONE] = "established",
+		[RG_DTLS_CLOSED] = "closed", [RG_DTLS_FAILED] = "failed",
+	};
+	const struct rg_media_crypto *c = m->crypto;
+	struct bencode_item *ice;
+	int o;
+
+	if (flags && c && c->dtls)
+		bencode_list_add(flags, bencode_str_new(a, "DTLS"));
+	if (flags && c && !c->dtls && (c->n_offered || c->n_remote))
+		bencode_list_add(flags, bencode_str_new(a, "SDES"));
+	if (c && c->dtls) {
+		o = atomic_load_explicit(&c->outcome, memory_order_relaxed);
+		bencode_dict_add_str(a, d, "DTLS", o >= 0 && o <= RG_DTLS_FAILED ? outcome[o] : "");
+	}
+	if (!m->ice)
+		return;
+	if (flags)
+		bencode_list_add(flags, bencode_str_new(a, "ICE"));
+	ice = bencode_dict_add_dict(a, d, "ICE");
+	if (!ice)
+		return;
+	bencode_dict_add_str(a, ice, "role", "lite");
+	bencode_dict_add_int(a, ice, "checks answered",
+			     (int64_t)rg_ice_count(m->ice, RG_ICE_EV_SUCCESS));
+	bencode_dict_add_int(a, ice, "nominations",
+			     (int64_t)rg_ice_count(m->ice, RG_ICE_EV_NOMINATED));
+	bencode_dict_add_int(a, ice, "checks refused",
+			     (int64_t)(rg_ice_count(m->ice, RG_ICE_EV_UNAUTHENTICATED) +
+				       rg_ice_count(m->ice, RG_ICE_EV_BAD_REQUEST) +
+				       rg_ice_count(m->ice, RG_ICE_EV_ROLE_CONFLICT) +
+				       rg_ice_count(m->ice, RG_ICE_EV_UNKNOWN_ATTR)));
+}
+
 static void add_media(struct rg_arena *a, struct bencode_item *medias,
 		      const struct rg_media *m, struct totals *t)
 {
@@ -117,6 +160,7 @@ static void add_media(struct rg_arena *a, struct bencode_item *medias,
 	flags = bencode_dict_add_list(a, d, "flags");
 	if (flags && m->rejected)
 		bencode_list_add(flags, bencode_str_new(a, "rejected"));
+	add_webrtc(a, d, flags, m);
 	streams = bencode_dict_add_list(a, d, "streams");
 	if (!streams || !m->has_ports)
 		return;

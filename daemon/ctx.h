@@ -20,6 +20,7 @@ struct rg_kernel;
 struct rg_media_engine;
 struct rg_nft_rules;
 struct rg_offload;
+struct rg_dtls_cert;
 
 #define RG_NG_BUCKETS 13	/* handling-time histogram: bounds, then +Inf */
 
@@ -109,6 +110,7 @@ struct rg_ctx {
 	struct rg_kernel *kernel;	/* NULL: userspace forwarding only */
 	struct rg_offload *offload;	/* which streams the kernel forwards */
 	struct rg_nft_rules *nft_rules;	/* steer relay ports to the kernel */
+	struct rg_dtls_cert *dtls_cert;	/* DTLS-SRTP identity; NULL: no DTLS */
 	struct rg_stats stats;
 	struct rg_load load;		/* offer refusal by load (ratelimit.h) */
 	int64_t started_us;		/* wall clock at start */

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "config.h"
 #include "ctx.h"
+#include "dtls.h"
 #include "interface.h"
 #include "kernel_setup.h"
 #include "log.h"
@@ -145,6 +146,7 @@ int main(int argc, char **argv)
 	struct rg_config cfg;
 	struct rg_ctx ctx = { 0 };
 	char *err = NULL;
+	const char *why = NULL;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -174,9 +176,13 @@ int main(int argc, char **argv)
 		goto out_kernel;
 	}
 	rg_info("media: %d userspace worker thread(s)", cfg.num_threads);
+	ctx.dtls_cert = rg_dtls_cert_create(&why);
+	if (!ctx.dtls_cert)
+		rg_warn("DTLS-SRTP disabled: no certificate: %s", why ? why : "unknown error");
 	ctx.calls = rg_calls_create();
 	rc = run(&ctx, &cfg);
 	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */
+	rg_dtls_cert_destroy(ctx.dtls_cert);
 	rg_media_engine_destroy(ctx.engine);
 out_kernel:
 	rg_offload_destroy(ctx.offload);

@@ -32,9 +32,14 @@ enum ng_command {
 /* Where media is sent: the SDP's address (default since rtpengine 3.8,
  * "trust-address") or the SIP source ("SIP-source-address"). */
 enum ng_trust { NG_TRUST_SDP, NG_TRUST_SIP_SOURCE };
-enum ng_ice { NG_ICE_DEFAULT, NG_ICE_REMOVE };
+/* ICE towards the receiver: rtpgate's own ICE-lite attributes when the
+ * sender's SDP had ICE (default), never (remove), always (force). */
+enum ng_ice { NG_ICE_DEFAULT, NG_ICE_REMOVE, NG_ICE_FORCE };
 enum ng_transport { NG_TP_UNCHANGED, NG_TP_RTP_AVP, NG_TP_RTP_AVPF, NG_TP_RTP_SAVP,
-		    NG_TP_RTP_SAVPF, NG_TP_ACCEPT };
+		    NG_TP_RTP_SAVPF, NG_TP_DTLS_SAVP, NG_TP_DTLS_SAVPF, NG_TP_ACCEPT };
+/* DTLS-SRTP: a=setup rtpgate sends (default: actpass in offers, passive
+ * in answers unless the offerer is passive), or no DTLS at all (off). */
+enum ng_dtls { NG_DTLS_DEFAULT, NG_DTLS_OFF, NG_DTLS_PASSIVE, NG_DTLS_ACTIVE };
 enum ng_latching { NG_LATCH_DEFAULT, NG_LATCH_SYMMETRIC, NG_LATCH_ASYMMETRIC };
 /* rtcp-mux towards the other party (offers): pass it through as offered,
  * offer it even if the offerer did not, demux (the offerer muxes, the
@@ -53,6 +58,7 @@ struct ng_strlist {
  * the only ones offered. */
 struct ng_sdes_opts {
 	bool off;
+	unsigned flags;			/* SDES_UNENCRYPTED_SRTP, ... (sdes.h) */
 	struct ng_strlist no, only;
 };
 
@@ -75,6 +81,8 @@ struct ng_request {
 	const char *received_from;	/* address only */
 	enum ng_trust trust;
 	enum ng_ice ice;
+	enum ng_dtls dtls;
+	const char *dtls_hash;		/* DTLS-fingerprint: NULL = sha-256 */
 	enum ng_transport transport;
 	enum ng_latching latching;
 	enum ng_rtcp_attr rtcp_attr;

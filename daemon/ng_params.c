@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "ng.h"
+#include "sdes.h"
 
 #define MAX_LIST 64	/* entries kept from one list value */
 
@@ -269,6 +270,8 @@ static int unsupported(struct ng_request *req, const char *option, const char *w
 	return ng_fail(req, "Unsupported option '%s': %s", option, why);
 }
 
+/* ICE=force-relay: rtpgate's candidates are the relay's own addresses
+ * already, so it means force; optional means default. */
 static int parse_ice(struct ng_request *req, const char *key,
 		     const struct bencode_item *v, size_t field)
 {
@@ -278,16 +281,18 @@ static int parse_ice(struct ng_request *req, const char *key,
 		return -EINVAL;
 	if (strcasecmp(s, "remove") == 0)
 		req->ice = NG_ICE_REMOVE;
-	else if (strcasecmp(s, "default") == 0)
+	else if (!strcasecmp(s, "default") || !strcasecmp(s, "optional"))
 		req->ice = NG_ICE_DEFAULT;
 	else if (!strcasecmp(s, "force") || !strcasecmp(s, "force-relay") ||
-		 !strcasecmp(s, "force_relay") || !strcasecmp(s, "optional"))
-		return ng_fail(req, "Unsupported option 'ICE=%s': ICE is not implemented yet", s);
+		 !strcasecmp(s, "force_relay"))
+		req->ice = NG_ICE_FORCE;
 	else
 		return ng_fail(req, "Invalid value for 'ICE': '%s'", s);
 	return 0;
 }
 
+/* rtpgate is always an ICE-lite agent: ICE-lite=forward/backward/both
+ * ask for what it does anyway, off for a full agent it does not have. */
 static int parse_ice_lite(struct ng_request *req, const char *key,
 			  const struct bencode_item *v, size_t field)
 {
@@ -295,9 +300,10 @@ static int parse_ice_lite(struct ng_request *req, const char *key,
 
 	if (!s)
 		return -EINVAL;
-	if (!strcasecmp(s, "off") || !strcasecmp(s, "none"))
+	if (!strcasecmp(s, "forward") || !strcasecmp(s, "backward") ||
+	    !strcasecmp(s, "both") || !strcasecmp(s, "off") || !strcasecmp(s, "none"))
 		return 0;
-	return ng_fail(req, "Unsupported option 'ICE-lite=%s': ICE is not implemented yet", s);
+	return ng_fail(req, "Invalid value for 'ICE-lite': '%s'", s);
 }
 
 static int parse_dtls(struct ng_request *req, const char *key,
@@ -308,13 +314,42 @@ static int parse_dtls(struct ng_request *req, const char *key,
 	if (!s)
 		return -EINVAL;
 	if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcasecmp(s, "disable"))
-		return 0;
-	return ng_fail(req, "Unsupported option 'DTLS=%s': DTLS-SRTP is not implemented yet", s);
+		req->dtls = NG_DTLS_OFF;
+	else if (!strcasecmp(s, "passive"))
+		req->dtls = NG_DTLS_PASSIVE;
+	else if (!strcasecmp(s, "active"))
+		req->dtls = NG_DTLS_ACTIVE;
+	else if (!strcasecmp(s, "default") || !strcasecmp(s, "actpass"))
+		req->dtls = NG_DTLS_DEFAULT;
+	else
+		return ng_fail(req, "Invalid value for 'DTLS': '%s'", s);
+	return 0;
 }
 
-/* "off", "no-SUITE", "only-SUITE"; other SDES options (lifetimes, MKI,
- * unencrypted variants) are not offered by rtpgate and come back as a
- * warning. */
+static int parse_dtls_hash(struct ng_request *req, const char *key,
+			   const struct bencode_item *v, size_t field)
+{
+	static const char *const known[] = {
+		"sha-1", "sha-224", "sha-256", "sha-384", "sha-512",
+	};
+	const char *s = value_str(req, key, v);
+	size_t i;
+
+	if (!s)
+		return -EINVAL;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (!strcasecmp(s, known[i])) {
+			req->dtls_hash = known[i];
+			return 0;
+		}
+	}
+	return ng_fail(req, "Invalid value for 'DTLS-fingerprint': '%s'", s);
+}
+
+/* "off", "no-SUITE", "only-SUITE", and the session parameters of RFC 4568
+ * 6.3 for the keys rtpgate offers: "unencrypted_srtp", "unencrypted_srtcp",
+ * "unauthenticated_srtp". Other SDES options (lifetimes, MKI) are not
+ * offered by rtpgate and come back as a warning. */
 static int sdes_one(struct ng_request *req, const char *s)
 {
 	if (!strcasecmp(s, "off") || !strcasecmp(s, "no") || !strcasecmp(s, "disable"))
@@ -323,6 +358,12 @@ static int sdes_one(struct ng_request *req, const char *s)
 		return strlist_add(req, &req->sdes.no, s + 3);
 	else if (!strncasecmp(s, "only-", 5) && s[5])
 		return strlist_add(req, &req->sdes.only, s + 5);
+	else if (!strcasecmp(s, "unencrypted_srtp") || !strcasecmp(s, "unencrypted-srtp"))
+		req->sdes.flags |= SDES_UNENCRYPTED_SRTP;
+	else if (!strcasecmp(s, "unencrypted_srtcp") || !strcasecmp(s, "unencrypted-srtcp"))
+		req->sdes.flags |= SDES_UNENCRYPTED_SRTCP;
+	else if (!strcasecmp(s, "unauthenticated_srtp") || !strcasecmp(s, "unauthenticated-srtp"))
+		req->sdes.flags |= SDES_UNAUTHENTICATED_SRTP;
 	else
 		ng_warn(req, "SDES option '%s' ignored", s);
 	return 0;
@@ -349,10 +390,12 @@ static int parse_transport(struct ng_request *req, const char *key,
 		req->transport = NG_TP_RTP_SAVP;
 	else if (strcmp(s, "RTP/SAVPF") == 0)
 		req->transport = NG_TP_RTP_SAVPF;
+	else if (strcmp(s, "UDP/TLS/RTP/SAVP") == 0)
+		req->transport = NG_TP_DTLS_SAVP;
+	else if (strcmp(s, "UDP/TLS/RTP/SAVPF") == 0)
+		req->transport = NG_TP_DTLS_SAVPF;
 	else if (strcasecmp(s, "accept") == 0)
 		req->transport = NG_TP_ACCEPT;
-	else if (strstr(s, "SAVP"))
-		return unsupported(req, s, "DTLS-SRTP is not implemented yet");
 	else
 		return ng_fail(req, "Invalid value for 'transport-protocol': '%s'", s);
 	return 0;
@@ -493,6 +536,7 @@ static const struct ng_key keys[] = {
 	{ "ice", parse_ice, 0, false },
 	{ "ice-lite", parse_ice_lite, 0, false },
 	{ "dtls", parse_dtls, 0, false },
+	{ "dtls-fingerprint", parse_dtls_hash, 0, false },
 	{ "sdes", parse_sdes, 0, true },
 	{ "transport-protocol", parse_transport, 0, false },
 	{ "rtcp-mux", parse_rtcp_mux, 0, true },
@@ -587,13 +631,20 @@ static int prefixed_flag(struct ng_request *req, const char *norm, const char *r
 		return sdes_one(req, raw + 5);
 	if (strncmp(norm, "rtcp-mux-", 9) == 0)
 		return rtcp_mux_one(req, raw + 9);
-	if (strcmp(norm, "ice-lite") == 0 || strcmp(norm, "ice-force") == 0)
-		return unsupported(req, raw, "ICE is not implemented yet");
+	if (strcmp(norm, "ice-lite") == 0)
+		return 0;	/* what rtpgate always is */
+	if (strcmp(norm, "ice-force") == 0) {
+		req->ice = NG_ICE_FORCE;
+		return 0;
+	}
+	if (strcmp(norm, "ice-remove") == 0) {
+		req->ice = NG_ICE_REMOVE;
+		return 0;
+	}
 	if (!strcmp(norm, "rtp/avp") || !strcmp(norm, "rtp/avpf") ||
-	    !strcmp(norm, "rtp/savp") || !strcmp(norm, "rtp/savpf"))
+	    !strcmp(norm, "rtp/savp") || !strcmp(norm, "rtp/savpf") ||
+	    !strcmp(norm, "udp/tls/rtp/savp") || !strcmp(norm, "udp/tls/rtp/savpf"))
 		return transport_flag(req, raw);
-	if (strstr(norm, "savp") || !strcmp(norm, "dtls"))
-		return unsupported(req, raw, "DTLS-SRTP is not implemented yet");
 	if (strcmp(norm, "record-call") == 0)
 		return unsupported(req, raw, "call recording is not implemented yet");
 	return 1;

@@ -345,6 +345,10 @@ static bool describe(struct rg_offload *o, const struct rg_stream *s, bool rtcp,
 	if (!dst || to->fd < 0 || dst->ss_family != family ||
 	    to->media->ml->iface->family != family)
 		return false;
+	/* ICE checks and consent are answered in userspace, and media to an
+	 * ICE peer must stop when consent does (relay_webrtc.h) */
+	if (m->ice || to->media->ice)
+		return false;
 	memset(t, 0, sizeof(*t));
 	if (ml->latching == NG_LATCH_ASYMMETRIC) {
 		t->source_mode = ml->strict_source ? RTPG_SOURCE_DROP : RTPG_SOURCE_IGNORE;

@@ -12,6 +12,7 @@
 #include "call_crypto.h"
 #include "log.h"
 #include "offload.h"
+#include "relay_webrtc.h"
 #include "rtp.h"
 #include "srtp.h"
 #include "worker.h"
@@ -26,6 +27,9 @@ const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_SRTP_AUTH] = "srtp-auth",
 	[RG_DROP_SRTP_REPLAY] = "srtp-replay",
 	[RG_DROP_SRTP] = "srtp-failed",
+	[RG_DROP_NOT_MEDIA] = "not-media",
+	[RG_DROP_DTLS_PENDING] = "dtls-pending",
+	[RG_DROP_NO_CONSENT] = "ice-no-consent",
 };
 
 struct rg_batch {
@@ -165,6 +169,11 @@ static bool transcrypt(struct rg_stream *st, const struct rg_stream *t, bool rtc
 	const struct rg_media_crypto *in = st->media->crypto, *out = t->media->crypto;
 	int rc = 0;
 
+	if ((in && in->dtls && !in->active) || (out && out->dtls && !out->active)) {
+		drops[RG_DROP_DTLS_PENDING]++;	/* no keys: nothing leaves in clear */
+		count(&st->c.errors, 1);
+		return false;
+	}
 	if (in && in->active)
 		rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) :
 			    rg_srtp_unprotect(in->rx, pkt, len);
@@ -199,32 +208,52 @@ static void flush(struct rg_batch *b, int fd, unsigned n, struct rg_stream *st,
 	}
 }
 
+/* An ICE peer's address is what it nominated, not what it sends from:
+ * only strict-source looks at the source. false: drop it. */
+static bool accept_ice_source(const struct rg_stream *st, const struct sockaddr_storage *src)
+{
+	return !st->media->ml->strict_source || !st->learned.ss_family ||
+	       rg_addr_equal(src, &st->learned);
+}
+
+static struct rg_stream *drop(struct rg_stream *st, enum rg_drop_reason why,
+			      uint64_t drops[RG_DROP_COUNT])
+{
+	drops[why]++;
+	count(&st->c.errors, 1);
+	return NULL;
+}
+
 struct rg_stream *rg_relay_packet(struct rg_stream *st, uint8_t *pkt, size_t *len,
 				  const struct sockaddr_storage *src,
 				  uint64_t drops[RG_DROP_COUNT], int64_t now_us,
 				  const struct sockaddr_storage **dest)
 {
+	struct rg_media *m = st->media;
 	struct rg_stream *t;
-	bool rtcp;
+	bool rtcp, ok;
 
 	count(&st->c.packets, 1);
 	count(&st->c.bytes, *len);
 	atomic_store_explicit(&st->c.last_packet_us, now_us, memory_order_relaxed);
-	if (!accept_source(st, src, now_us)) {
-		drops[RG_DROP_SOURCE]++;
-		count(&st->c.errors, 1);
+	if ((m->ice || (m->crypto && m->crypto->ep)) && (!*len || pkt[0] < 64)) {
+		rg_relay_webrtc_packet(st, pkt, *len, src, drops, now_us);
 		return NULL;
 	}
-	rtcp = st->is_rtcp || (st->media->mux && rtp_is_rtcp(pkt, *len));
+	ok = m->ice && m->ice_peer ? accept_ice_source(st, src) : accept_source(st, src, now_us);
+	if (!ok)
+		return drop(st, RG_DROP_SOURCE, drops);
+	if (m->crypto && m->crypto->ep && !m->crypto->active)
+		rg_relay_dtls_tick(st, drops);	/* a client may have to go on */
+	rtcp = st->is_rtcp || (m->mux && rtp_is_rtcp(pkt, *len));
 	if (!rtcp)
 		track_ssrc(st, pkt, *len, now_us);
 	t = rg_relay_target(st, rtcp);
 	*dest = t ? rg_relay_destination(t) : NULL;
-	if (!*dest || t->fd < 0) {
-		drops[RG_DROP_NO_DESTINATION]++;
-		count(&st->c.errors, 1);
-		return NULL;
-	}
+	if (!*dest || t->fd < 0)
+		return drop(st, RG_DROP_NO_DESTINATION, drops);
+	if (!rg_relay_consent(t, now_us))
+		return drop(st, RG_DROP_NO_CONSENT, drops);
 	if (!transcrypt(st, t, rtcp, pkt, len, drops))
 		return NULL;
 	return t;

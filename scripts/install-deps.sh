@@ -9,16 +9,20 @@ set -eu
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev libmicrohttpd-dev libssl-dev libmnl-dev libnftnl-dev libsrtp2-dev libxtables-dev"
 # Tests: Python 3 for the NG and end-to-end runners, real SIP peers, the
 # openssl tool as an independent DTLS peer (tests/daemon/test_dtls_interop.c).
-TEST_PKGS="python3 kamailio sip-tester netcat-openbsd procps iproute2 nftables openssl"
+TEST_PKGS="python3 kamailio sip-tester baresip-core netcat-openbsd procps iproute2 nftables openssl"
 # Kernel tests (tests/kernel/): big, so only with RTPGATE_KERNEL_TESTS=1.
 KERNEL_PKGS="qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 kmod"
 # Debian packaging (debian/, tests/deb/): only with RTPGATE_DEB_TESTS=1.
 DEB_PKGS="debhelper dh-dkms lintian debootstrap fakeroot"
+# Browser test (tests/browser/): Debian's Chromium, headless; big, so only
+# with RTPGATE_BROWSER_TESTS=1 (tests/run.sh sets it for that suite).
+BROWSER_PKGS="chromium"
 
 missing=""
 [ "${RTPGATE_KERNEL_TESTS:-0}" = 1 ] || KERNEL_PKGS=""
 [ "${RTPGATE_DEB_TESTS:-0}" = 1 ] || DEB_PKGS=""
-for p in $BUILD_PKGS $TEST_PKGS $KERNEL_PKGS $DEB_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
+[ "${RTPGATE_BROWSER_TESTS:-0}" = 1 ] || BROWSER_PKGS=""
+for p in $BUILD_PKGS $TEST_PKGS $KERNEL_PKGS $DEB_PKGS $BROWSER_PKGS ${RTPGATE_EXTRA_PKGS:-}; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "installed" ] || missing="$missing $p"
 done

@@ -37,6 +37,10 @@ SUITES=(
 )
 [ -f tests/e2e/run_kamailio_sipp.py ] && SUITES+=(
 	"e2e kamailio+sipp|$PY tests/e2e/run_kamailio_sipp.py --daemon build/rtpgated"
+	"e2e baresip|$PY tests/e2e/run_baresip.py --daemon build/rtpgated"
+)
+[ -f tests/browser/run_browser.py ] && SUITES+=(
+	"browser (chromium)|RTPGATE_BROWSER_TESTS=1 scripts/install-deps.sh >/dev/null && $PY tests/browser/run_browser.py --daemon build/rtpgated"
 )
 [ -f tests/kernel/run.sh ] && SUITES+=(
 	"kernel (qemu)|RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null && make --no-print-directory kmod DEBUG=1 >/dev/null && tests/kernel/run.sh"

@@ -5,7 +5,7 @@
  * Media ports stay in 43000-43199 (test_ng_server: 43400-43599,
  * test_ports: 41000-41999, test_interface: 42000-42999).
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink call_crypto srtp log addr */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice srtp log addr */
 #define PORT_MIN 43000
 #define PORT_MAX 43199
 #include "ng_fixture.h"
@@ -182,14 +182,10 @@ struct option_case {
 };
 
 static const struct option_case unsupported[] = {
-	{ "ICE", "force", false, "Unsupported option 'ICE=force'" },
-	{ "ICE", "force-relay", false, "Unsupported option 'ICE=force-relay'" },
-	{ "ICE-lite", NULL, false, "Unsupported option 'ICE-lite'" },
-	{ "DTLS", "passive", false, "Unsupported option 'DTLS=passive'" },
-	{ "DTLS", "active", false, "Unsupported option 'DTLS=active'" },
-	{ "transport-protocol", "UDP/TLS/RTP/SAVPF", false, "Unsupported option 'UDP/TLS/RTP/SAVPF'" },
-	{ "transport-protocol", "UDP/TLS/RTP/SAVP", false, "Unsupported option 'UDP/TLS/RTP/SAVP'" },
-	{ "UDP/TLS/RTP/SAVPF", NULL, false, "Unsupported option 'UDP/TLS/RTP/SAVPF'" },
+	/* this fixture has no DTLS certificate, as a daemon whose start-up
+	 * could not make one: DTLS-SRTP is refused with the reason */
+	{ "transport-protocol", "UDP/TLS/RTP/SAVPF", false, "DTLS-SRTP is not available: no certificate" },
+	{ "UDP/TLS/RTP/SAVP", NULL, false, "DTLS-SRTP is not available: no certificate" },
 	{ "record-call", "yes", false, "Unsupported option 'record-call'" },
 	{ "codec", "transcode", false, "Unsupported option 'transcode'" },
 };
@@ -233,6 +229,11 @@ static const struct option_case switch_offs[] = {
 	{ "DTLS=off", NULL, false, NULL }, { "transport-protocol", "RTP/AVP", false, NULL },
 	{ "transport-protocol", "accept", false, NULL }, { "RTP/AVP", NULL, false, NULL },
 	{ "record-call", "no", false, NULL },
+	/* ICE and DTLS options a plain call accepts */
+	{ "ICE", "force", false, NULL }, { "ICE", "force-relay", false, NULL },
+	{ "ICE-lite", NULL, false, NULL }, { "ICE-lite", "forward", false, NULL },
+	{ "DTLS", "passive", false, NULL }, { "DTLS", "active", false, NULL },
+	{ "DTLS-fingerprint", "sha-1", false, NULL },
 };
 
 static void switch_offs_pass_without_warning_body(struct fx *f)
@@ -460,23 +461,27 @@ static void replace_options_rewrite_origin_and_session_name_body(struct fx *f)
 }
 FX_CASE(replace_options_rewrite_origin_and_session_name)
 
-static void ice_attributes_are_removed_with_a_warning_unless_asked_body(struct fx *f)
+static void ice_is_terminated_the_senders_attributes_never_pass_body(struct fx *f)
 {
 	const char *sdp = SDP_A "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef0123\r\n"
 		"a=candidate:1 1 UDP 2130706431 127.0.0.10 16000 typ host\r\n";
 	struct bencode_item *o = offer_req(f, "ice", sdp);
 	const struct bencode_item *r = ask(f, o);
+	const char *out = str_at(r, "sdp");
 
-	CHECK(has_warning(r, "ICE is not supported yet: ICE attributes removed"));
-	CHECK(strstr(str_at(r, "sdp"), "ice-") == NULL);
-	CHECK(strstr(str_at(r, "sdp"), "candidate") == NULL);
+	CHECK(is_clean(r));	/* default: the receiver gets rtpgate's ICE */
+	CHECK(strstr(out, "a=ice-ufrag:abcd") == NULL);
+	CHECK(strstr(out, "127.0.0.10 16000") == NULL);
+	CHECK(has_linef(out, "a=ice-lite"));
+	CHECK(strstr(out, "a=candidate:") != NULL);
 	o = offer_req(f, "ice", sdp);
 	bencode_dict_add_str(f->arena, o, "ICE", "remove");
 	r = ask(f, o);
 	CHECK(is_clean(r));
 	CHECK(strstr(str_at(r, "sdp"), "candidate") == NULL);
+	CHECK(strstr(str_at(r, "sdp"), "ice-") == NULL);
 }
-FX_CASE(ice_attributes_are_removed_with_a_warning_unless_asked)
+FX_CASE(ice_is_terminated_the_senders_attributes_never_pass)
 
 static void codec_strip_removes_the_payload_type_and_its_lines_body(struct fx *f)
 {
@@ -759,7 +764,7 @@ static const struct test_case cases[] = {
 	{ "a rejected media keeps port 0 and takes no ports", rejected_media_keeps_port_zero_and_takes_no_ports },
 	{ "a hold address 0.0.0.0 stays 0.0.0.0", hold_address_stays_unspecified },
 	{ "replace options rewrite o= and s=", replace_options_rewrite_origin_and_session_name },
-	{ "ICE attributes are removed, with a warning unless asked", ice_attributes_are_removed_with_a_warning_unless_asked },
+	{ "ICE is terminated: the sender's attributes never pass, the receiver gets rtpgate's", ice_is_terminated_the_senders_attributes_never_pass },
 	{ "codec-strip removes the payload type and its lines", codec_strip_removes_the_payload_type_and_its_lines },
 	{ "transport-protocol converts the offer, and the answer back", transport_protocol_converts_the_offer_and_the_answer_back },
 	{ "an answer that does not fit the offer is rejected", answer_that_does_not_fit_the_offer_is_rejected },

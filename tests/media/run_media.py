@@ -38,6 +38,7 @@ import cases_learning  # noqa: E402
 import cases_lifetime  # noqa: E402
 import cases_mux  # noqa: E402
 import cases_sdes  # noqa: E402
+import cases_webrtc  # noqa: E402
 from mediakit import Ctx  # noqa: E402
 from ngclient import (Daemon, DaemonError, Report,  # noqa: E402
                       daemon_shutdown_check, missing_daemon)
@@ -46,7 +47,8 @@ PORT_MIN, PORT_MAX = 25000, 25999
 
 INSTANCES = [
     ("relay", [], cases_forward.CASES + cases_mux.CASES + cases_counters.CASES
-     + cases_learning.CASES + cases_lifetime.CASES + cases_sdes.CASES),
+     + cases_learning.CASES + cases_lifetime.CASES + cases_sdes.CASES
+     + cases_webrtc.CASES),
 ] + cases_lifetime.INSTANCES
 
 

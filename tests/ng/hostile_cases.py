@@ -210,6 +210,72 @@ for _desc, _body, _fail in HOSTILE_SDP:
         _sdp_reply_case(_body, _fail))
 
 
+# --- hostile WebRTC SDP: DTLS and ICE attributes ------------------------
+
+def webrtc_sdp(fp="sha-256 " + ":".join(["AB"] * 32), setup="actpass",
+               ufrag="Xk3b", pwd="6yQm1n5aTfGv9sS1kX0wZr2p", extra=""):
+    """A browser's offer with the given DTLS and ICE attributes (None:
+    left out)."""
+    lines = ["v=0", "o=- 1 2 IN IP4 127.0.0.1", "s=-", "t=0 0",
+             "m=audio 9 UDP/TLS/RTP/SAVPF 0", "c=IN IP4 0.0.0.0",
+             "a=rtcp-mux"]
+    for name, value in (("fingerprint", fp), ("setup", setup),
+                        ("ice-ufrag", ufrag), ("ice-pwd", pwd)):
+        if value is not None:
+            lines.append("a=%s:%s" % (name, value))
+    return "\r\n".join(lines) + "\r\n" + extra
+
+
+def _webrtc_case(body, must_fail, keys):
+    def run(h):
+        msg = offer("hw-%s" % new_cookie(), body, **keys)
+        reply = h.reply_dict(bencode_encode(msg))
+        if must_fail and reply.get("result") != "error":
+            return "expected an error, got %r" % (reply,)
+        if not must_fail and reply.get("result") != "ok":
+            return "expected ok, got %r" % (reply,)
+        ans = {"command": "answer", "call-id": msg["call-id"],
+               "from-tag": "alice", "to-tag": "bob", "sdp": sdp(1),
+               "transport-protocol": "UDP/TLS/RTP/SAVPF", "ICE": "force"}
+        h.reply_dict(bencode_encode(ans))
+        h.request({"command": "delete", "call-id": msg["call-id"]})
+        return h.ping_problem()
+    return run
+
+
+TO_PHONE = {"transport-protocol": "RTP/AVP", "ICE": "remove"}
+HOSTILE_WEBRTC = [
+    ("no a=fingerprint", webrtc_sdp(fp=None), True, TO_PHONE),
+    ("an a=fingerprint without a hash", webrtc_sdp(fp="AB:CD"), True, TO_PHONE),
+    ("an a=fingerprint with an unknown hash",
+     webrtc_sdp(fp="md5 " + ":".join(["AB"] * 16)), False, TO_PHONE),
+    ("an a=fingerprint of 3000 bytes",
+     webrtc_sdp(fp="sha-256 " + "AB:" * 1000), True, TO_PHONE),
+    ("an a=fingerprint of odd hex", webrtc_sdp(fp="sha-256 A:B:C:ZZ"), False,
+     TO_PHONE),
+    ("an a=setup of holdconn", webrtc_sdp(setup="holdconn"), False, TO_PHONE),
+    ("an a=setup of 500 bytes", webrtc_sdp(setup="x" * 500), False, TO_PHONE),
+    ("an ice-ufrag of 300 characters", webrtc_sdp(ufrag="u" * 300), True,
+     TO_PHONE),
+    ("an ice-pwd with characters outside ice-char",
+     webrtc_sdp(pwd="\x7f\x01 pwd"), False, TO_PHONE),
+    ("an ice-ufrag without ice-pwd", webrtc_sdp(pwd=None), False, TO_PHONE),
+    ("two a=fingerprint lines, session and media level",
+     webrtc_sdp().replace("t=0 0", "t=0 0\r\na=fingerprint:sha-1 00"), False,
+     TO_PHONE),
+    ("a BUNDLE group of 500 mids",
+     webrtc_sdp().replace("t=0 0", "t=0 0\r\na=group:BUNDLE " +
+                          " ".join(str(i) for i in range(500))), False, TO_PHONE),
+    ("DTLS=off", webrtc_sdp(), True, dict(TO_PHONE, DTLS="off")),
+    ("DTLS-fingerprint of md5", webrtc_sdp(), True,
+     dict(TO_PHONE, **{"DTLS-fingerprint": "md5"})),
+]
+for _desc, _body, _fail, _keys in HOSTILE_WEBRTC:
+    case("a browser offer with %s gets a %s and the daemon stays up" % (
+        _desc, "clear error" if _fail else "reply"))(
+        _webrtc_case(_body, _fail, _keys))
+
+
 def padded_sdp(size):
     """A valid one-media SDP of exactly @size bytes (lines of 100 bytes)."""
     text = sdp(1)

@@ -1,0 +1,184 @@
+/* call_dtls.c - DTLS-SRTP in offers and answers (RFC 5763, RFC 8842),
+ * see call_crypto.h.
+ *
+ * rtpgate's a=setup: actpass in offers (RFC 8842 5.2 requires it of an
+ * offerer), and in answers passive -- the peer is then the DTLS client and
+ * drives retransmission -- unless the offerer said passive, which makes
+ * rtpgate active. DTLS=passive / DTLS=active force the role. The
+ * endpoint for a party is made as soon as rtpgate's role towards it is
+ * known, without the peer's fingerprint if its SDP has not come yet (a
+ * browser answering an offer may start its handshake before its answer
+ * reaches rtpgate); the fingerprint is checked when it arrives.
+ *
+ * A re-offer or re-answer with the same fingerprint and role keeps the
+ * endpoint and its keys; anything else starts a new handshake.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "call.h"
+#include "call_crypto.h"
+#include "log.h"
+
+/* a=fingerprint:<hash> <hex> of @m, else of the session */
+static const struct sdp_line *find_fingerprint(const struct sdp_session *sdp,
+					       const struct sdp_media *m)
+{
+	const struct sdp_line *l = sdp_attr_find(&m->lines, "fingerprint", NULL);
+
+	return l ? l : sdp_attr_find(&sdp->lines, "fingerprint", NULL);
+}
+
+static const struct sdp_line *find_setup(const struct sdp_session *sdp,
+					 const struct sdp_media *m)
+{
+	const struct sdp_line *l = sdp_attr_find(&m->lines, "setup", NULL);
+
+	return l ? l : sdp_attr_find(&sdp->lines, "setup", NULL);
+}
+
+/* Splits "<hash> <hex>" into @c's fp_hash and fp. */
+static int record_fingerprint(struct ng_request *req, struct rg_media_crypto *c,
+			      const struct sdp_line *l)
+{
+	const char *v = l && l->attr_value ? l->attr_value : NULL;
+	const char *sp = v ? strchr(v, ' ') : NULL;
+	size_t hlen;
+
+	if (!sp)
+		return ng_fail(req, "DTLS-SRTP media without a usable a=fingerprint line");
+	hlen = (size_t)(sp - v);
+	while (*sp == ' ')
+		sp++;
+	if (!hlen || hlen >= sizeof(c->fp_hash) || !*sp || strlen(sp) >= sizeof(c->fp))
+		return ng_fail(req, "Malformed a=fingerprint: '%s'", v);
+	memcpy(c->fp_hash, v, hlen);
+	c->fp_hash[hlen] = '\0';
+	snprintf(c->fp, sizeof(c->fp), "%s", sp);
+	return 0;
+}
+
+/* The endpoint for @c in @role: kept if it has that role and already
+ * checks against the fingerprint now recorded (or has none yet), else
+ * made anew. */
+static int ensure_endpoint(struct ng_request *req, struct rg_media_crypto *c,
+			   enum rg_dtls_role role, const struct rg_dtls_cert *cert,
+			   bool with_fp)
+{
+	const char *err = NULL;
+
+	if (!cert)
+		return ng_fail(req, "DTLS-SRTP is not available: no certificate");
+	if (c->ep && c->role == role && rg_dtls_state(c->ep) != RG_DTLS_FAILED) {
+		if (!with_fp || (!strcmp(c->fp, c->ep_fp) &&
+				 !strcasecmp(c->fp_hash, c->ep_fp_hash)))
+			return 0;
+		if (!c->ep_fp[0]) {	/* the first fingerprint for it */
+			if (rg_dtls_set_peer_fingerprint(c->ep, c->fp_hash, c->fp))
+				return ng_fail(req, "Unusable a=fingerprint '%s %s'",
+					       c->fp_hash, c->fp);
+			memcpy(c->ep_fp, c->fp, sizeof(c->ep_fp));
+			memcpy(c->ep_fp_hash, c->fp_hash, sizeof(c->ep_fp_hash));
+			return 0;
+		}
+	}
+	rg_media_crypto_reset(c);
+	rg_dtls_destroy(c->ep);
+	c->ep = rg_dtls_create(cert, role, with_fp ? c->fp_hash : NULL,
+			       with_fp ? c->fp : NULL, &err);
+	c->role = role;
+	c->started = false;
+	c->failure_logged = false;
+	atomic_store_explicit(&c->outcome, RG_DTLS_HANDSHAKING, memory_order_relaxed);
+	c->ep_fp[0] = c->ep_fp_hash[0] = '\0';
+	if (!c->ep)
+		return ng_fail(req, "DTLS-SRTP refused: %s", err ? err : "unknown error");
+	if (with_fp) {
+		memcpy(c->ep_fp, c->fp, sizeof(c->ep_fp));
+		memcpy(c->ep_fp_hash, c->fp_hash, sizeof(c->ep_fp_hash));
+	}
+	return 0;
+}
+
+int rg_dtls_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
+		     struct sdp_media *m, struct rg_media *x, bool offer,
+		     const struct rg_dtls_cert *cert)
+{
+	struct rg_media_crypto *c = rg_media_crypto_get(x);
+	const struct sdp_line *setup = find_setup(sdp, m);
+	enum rg_dtls_role role;
+	int rc;
+
+	if (!c->dtls) {		/* was plain or SDES */
+		rg_media_crypto_reset(c);
+		c->n_offered = c->n_remote = 0;
+		c->dtls = true;
+	}
+	rc = record_fingerprint(req, c, find_fingerprint(sdp, m));
+	if (rc)
+		return rc;
+	snprintf(c->setup, sizeof(c->setup), "%s",
+		 setup && setup->attr_value ? setup->attr_value : "actpass");
+	sdp_attr_remove(&m->lines, "fingerprint");
+	sdp_attr_remove(&m->lines, "setup");
+	sdp_attr_remove(&m->lines, "tls-id");
+	sdp_attr_remove(&m->lines, "crypto");
+	if (offer)	/* the role is decided by the answer rtpgate sends */
+		return 0;
+	/* the answerer's a=setup names its role; rtpgate takes the other */
+	if (!strcasecmp(c->setup, "passive"))
+		role = RG_DTLS_CLIENT;
+	else if (!strcasecmp(c->setup, "active") || !strcasecmp(c->setup, "actpass"))
+		role = RG_DTLS_SERVER;
+	else
+		return ng_fail(req, "Unusable a=setup:%s in a DTLS-SRTP answer", c->setup);
+	return ensure_endpoint(req, c, role, cert, true);
+}
+
+/* rtpgate's a=setup towards @c's party, and the role it makes rtpgate. */
+static const char *our_setup(const struct ng_request *req, const struct rg_media_crypto *c,
+			     bool offer, enum rg_dtls_role *role)
+{
+	bool peer_passive = !offer && !strcasecmp(c->setup, "passive");
+
+	if (req->dtls == NG_DTLS_ACTIVE || (req->dtls != NG_DTLS_PASSIVE && peer_passive)) {
+		*role = RG_DTLS_CLIENT;
+		return "active";
+	}
+	*role = RG_DTLS_SERVER;
+	return offer && req->dtls != NG_DTLS_PASSIVE ? "actpass" : "passive";
+}
+
+int rg_dtls_sdp_to(struct ng_request *req, struct sdp_media *m, struct rg_media *x,
+		   bool offer, const struct rg_dtls_cert *cert)
+{
+	struct rg_media_crypto *c = rg_media_crypto_get(x);
+	char fp[RG_DTLS_FP_MAX + 16], mine[RG_DTLS_FP_MAX];
+	const char *hash = req->dtls_hash ? req->dtls_hash : "sha-256";
+	enum rg_dtls_role role;
+	const char *setup;
+	int rc;
+
+	if (!c->dtls) {
+		rg_media_crypto_reset(c);
+		c->n_offered = c->n_remote = 0;
+		c->dtls = true;
+		c->fp[0] = c->fp_hash[0] = c->setup[0] = '\0';
+	}
+	setup = our_setup(req, c, offer, &role);
+	if (!cert || rg_dtls_cert_fingerprint(cert, hash, mine, sizeof(mine)) < 0)
+		return ng_fail(req, "DTLS-SRTP is not available: no certificate");
+	snprintf(fp, sizeof(fp), "%s %s", hash, mine);
+	sdp_attr_remove(&m->lines, "fingerprint");
+	sdp_attr_remove(&m->lines, "setup");
+	sdp_attr_remove(&m->lines, "tls-id");
+	sdp_attr_remove(&m->lines, "crypto");
+	if (!sdp_attr_append(req->arena, &m->lines, "fingerprint", fp) ||
+	    !sdp_attr_append(req->arena, &m->lines, "setup", setup))
+		return ng_fail(req, "Request too large");
+	rc = ensure_endpoint(req, c, role, cert, c->fp[0] != '\0');
+	return rc;
+}

@@ -1,0 +1,188 @@
+/* relay_webrtc.c - the packet path's STUN and DTLS, see relay_webrtc.h. */
+#include "relay_webrtc.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "call.h"
+#include "call_crypto.h"
+#include "ice.h"
+#include "log.h"
+#include "srtp.h"
+
+static inline void count_error(struct rg_stream *st)
+{
+	atomic_store_explicit(&st->c.errors,
+			      atomic_load_explicit(&st->c.errors, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+static unsigned component(const struct rg_stream *st)
+{
+	return st->is_rtcp ? 2 : 1;
+}
+
+static void send_to(struct rg_stream *st, const uint8_t *buf, size_t len,
+		    const struct sockaddr_storage *to, uint64_t drops[RG_DROP_COUNT])
+{
+	if (sendto(st->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to,
+		   rg_addr_len(to)) < 0) {
+		drops[RG_DROP_SEND]++;
+		count_error(st);
+	}
+}
+
+/* Sends what the DTLS endpoint has queued to @to. */
+static void dtls_flush(struct rg_stream *st, struct rg_dtls *ep,
+		       const struct sockaddr_storage *to, uint64_t drops[RG_DROP_COUNT])
+{
+	uint8_t buf[RG_DTLS_MTU];
+	int n;
+
+	while ((n = rg_dtls_output(ep, buf, sizeof(buf))) != 0)
+		if (n > 0 && to)
+			send_to(st, buf, (size_t)n, to, drops);
+}
+
+/* The handshake is over: SRTP contexts from its keys, or why not. */
+static void dtls_finish(struct rg_stream *st, struct rg_media_crypto *c)
+{
+	const char *call_id = st->media->ml->call->id, *err = NULL;
+	struct sdes_crypto tx, rx;
+	struct rg_srtp *in = NULL, *out = NULL;
+	enum rg_dtls_state state = rg_dtls_state(c->ep);
+
+	atomic_store_explicit(&c->outcome, (int)state, memory_order_relaxed);
+	if (state != RG_DTLS_DONE) {
+		if (state == RG_DTLS_FAILED && !c->failure_logged) {
+			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP on port %u failed: %s",
+				    st->local_port, rg_dtls_error(c->ep));
+			c->failure_logged = true;
+		}
+		return;
+	}
+	if (rg_dtls_srtp_keys(c->ep, &tx, &rx) == 0) {
+		in = rg_srtp_create(RG_SRTP_UNPROTECT, &rx, &err);
+		out = in ? rg_srtp_create(RG_SRTP_PROTECT, &tx, &err) : NULL;
+	}
+	if (!out) {
+		rg_srtp_destroy(in);
+		atomic_store_explicit(&c->outcome, RG_DTLS_FAILED, memory_order_relaxed);
+		if (!c->failure_logged)
+			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP keys on port %u refused: %s",
+				    st->local_port, err ? err : "export failed");
+		c->failure_logged = true;
+	} else {
+		c->rx = in;
+		c->tx = out;
+		c->rx_key = rx;
+		c->tx_key = tx;
+		c->active = true;
+		rg_log_call(LOG_INFO, call_id, "DTLS-SRTP on port %u established (%s)",
+			    st->local_port, rx.suite->name);
+	}
+	explicit_bzero(&tx, sizeof(tx));
+	explicit_bzero(&rx, sizeof(rx));
+}
+
+/* Where DTLS records for @st's party go when rtpgate speaks first. */
+static const struct sockaddr_storage *dtls_peer(const struct rg_stream *st)
+{
+	const struct rg_media *m = st->media;
+
+	if (m->ice && m->ice_peer && !m->rtp.learned.ss_family)
+		return NULL;	/* not nominated yet */
+	return rg_relay_destination(&m->rtp);
+}
+
+void rg_relay_dtls_tick(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
+{
+	struct rg_media_crypto *c = st->media->crypto;
+	const struct sockaddr_storage *to;
+
+	if (!c || !c->ep || c->active || c->role != RG_DTLS_CLIENT)
+		return;
+	to = dtls_peer(st);
+	if (!to)
+		return;
+	if (!c->started) {
+		rg_dtls_start(c->ep);
+		c->started = true;
+	} else if (rg_dtls_timeout_us(c->ep) == 0) {
+		rg_dtls_on_timer(c->ep);
+	}
+	dtls_flush(st, c->ep, to, drops);
+	dtls_finish(st, c);
+}
+
+static void handle_stun(struct rg_stream *st, uint8_t *pkt, size_t len,
+			const struct sockaddr_storage *src,
+			uint64_t drops[RG_DROP_COUNT], int64_t now_us)
+{
+	struct rg_ice *ice = st->media->ice;
+	uint8_t resp[RG_ICE_RESPONSE_MAX];
+	bool nominated = false;
+	int n;
+
+	if (!ice) {
+		drops[RG_DROP_NOT_MEDIA]++;
+		count_error(st);
+		return;
+	}
+	n = rg_ice_handle(ice, component(st), pkt, len, (const struct sockaddr *)src,
+			  rg_addr_len(src), now_us, resp, sizeof(resp), &nominated);
+	if (n > 0)
+		send_to(st, resp, (size_t)n, src, drops);
+	if (nominated) {
+		st->learned = *src;
+		st->latch = RG_LATCH_LOCKED;
+	}
+	rg_relay_dtls_tick(st, drops);	/* a client's handshake moves on */
+}
+
+static void handle_dtls(struct rg_stream *st, const uint8_t *pkt, size_t len,
+			const struct sockaddr_storage *src,
+			uint64_t drops[RG_DROP_COUNT])
+{
+	struct rg_media *m = st->media;
+	struct rg_media_crypto *c = m->crypto;
+	const struct sockaddr_storage *selected = &m->rtp.learned;
+
+	if (!c || !c->ep || st != &m->rtp ||
+	    (m->ice && m->ice_peer && selected->ss_family && !rg_addr_equal(src, selected))) {
+		drops[RG_DROP_NOT_MEDIA]++;	/* not from the nominated address */
+		count_error(st);
+		return;
+	}
+	if (rg_dtls_input(c->ep, pkt, len) == -EINVAL) {
+		drops[RG_DROP_NOT_MEDIA]++;
+		count_error(st);
+		return;
+	}
+	dtls_flush(st, c->ep, src, drops);
+	if (!c->active)
+		dtls_finish(st, c);
+}
+
+void rg_relay_webrtc_packet(struct rg_stream *st, uint8_t *pkt, size_t len,
+			    const struct sockaddr_storage *src,
+			    uint64_t drops[RG_DROP_COUNT], int64_t now_us)
+{
+	if (len && pkt[0] <= 3) {
+		handle_stun(st, pkt, len, src, drops, now_us);
+	} else if (len && pkt[0] >= 20 && pkt[0] <= 63) {
+		handle_dtls(st, pkt, len, src, drops);
+	} else {
+		drops[RG_DROP_NOT_MEDIA]++;
+		count_error(st);
+	}
+}
+
+bool rg_relay_consent(const struct rg_stream *t, int64_t now_us)
+{
+	const struct rg_media *m = t->media;
+
+	return !m->ice || !m->ice_peer || rg_ice_consent_ok(m->ice, component(t), now_us);
+}
