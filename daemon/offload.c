@@ -17,6 +17,7 @@
 #include "srtp_kdf.h"
 
 #define NOTICE_INTERVAL_US 1000000	/* at most one notice a second per stream */
+#define SEEN_MAX 4096			/* SRTP states kept of streams taken back */
 
 /* The kernel's drop reasons the userspace relay has names for. */
 static const int drop_names[__RTPG_DROP_MAX] = {
@@ -401,6 +402,8 @@ static void take_back(struct rg_offload *o, struct rg_stream *s)
 		for (i = 0; i < __RTPG_DROP_MAX; i++)
 			o->drops_done[i] += e.stats.drops[i];
 		srtp_take_back(s, &e.target, &seen);
+		if (g_hash_table_size(o->seen) >= SEEN_MAX)
+			g_hash_table_remove_all(o->seen);	/* a bound, not a cache policy */
 		if (seen.decrypt.suite || seen.encrypt.suite)
 			g_hash_table_replace(o->seen, g_bytes_ref(key), g_memdup2(&seen, sizeof(seen)));
 		explicit_bzero(&seen, sizeof(seen));
@@ -416,6 +419,7 @@ static void consider(struct rg_offload *o, struct rg_stream *s, bool rtcp)
 {
 	struct rg_kernel_target t;
 	struct entry *e;
+	GBytes *key;
 	int rc;
 
 	if (!describe(o, s, rtcp, &t)) {
@@ -434,6 +438,9 @@ static void consider(struct rg_offload *o, struct rg_stream *s, bool rtcp)
 		o->warned = true;
 		return;
 	}
+	key = local_key(&t.local);
+	g_hash_table_remove(o->seen, key);	/* the kernel has it now */
+	g_bytes_unref(key);
 	if (!s->in_kernel) {
 		e = g_new0(struct entry, 1);
 		e->stream = s;
