@@ -353,17 +353,14 @@ static int get_endpoint(const struct nlattr *addr, const struct nlattr *port,
 	return 0;
 }
 
-static const uint8_t suite_tag_len[__RTPG_SUITE_MAX] = {
-	[RTPG_SUITE_AES_CM_128_HMAC_SHA1_80] = 10,
-	[RTPG_SUITE_AES_CM_128_HMAC_SHA1_32] = 4,
-};
-
 static int srtp_check(const struct rg_kernel_srtp *s, uint32_t flags)
 {
+	uint8_t key_len, salt_len, tag_len;
+
 	if (s->suite == RTPG_SUITE_NONE)
 		return 0;
-	if (s->suite >= __RTPG_SUITE_MAX || s->tag_len != suite_tag_len[s->suite] ||
-	    s->nstate > RTPG_SSRC_MAX || !(flags & RTPG_F_RTP))
+	if (rtpg_suite_lengths(s->suite, &key_len, &salt_len, &tag_len) ||
+	    s->tag_len != tag_len || s->nstate > RTPG_SSRC_MAX || !(flags & RTPG_F_RTP))
 		return -EINVAL;
 	return 0;
 }
@@ -375,15 +372,18 @@ static int srtp_check(const struct rg_kernel_srtp *s, uint32_t flags)
  * first, offload.h.) */
 static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct rg_kernel_srtp *s)
 {
+	uint8_t key_len, salt_len, tag_len;
 	struct nlattr *nest;
 
-	if (s->suite == RTPG_SUITE_NONE)
+	/* srtp_check() took the suite */
+	if (rtpg_suite_lengths(s->suite, &key_len, &salt_len, &tag_len))
 		return;
 	nest = mnl_attr_nest_start(nlh, type);
 	mnl_attr_put_u8(nlh, RTPG_SRTP_SUITE, s->suite);
-	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_KEY, sizeof(s->cipher_key), s->cipher_key);
-	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_SALT, sizeof(s->salt), s->salt);
-	mnl_attr_put(nlh, RTPG_SRTP_AUTH_KEY, sizeof(s->auth_key), s->auth_key);
+	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_KEY, key_len, s->cipher_key);
+	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_SALT, salt_len, s->salt);
+	if (salt_len != 12)	/* AES-CM: HMAC-SHA1; AES-GCM has none */
+		mnl_attr_put(nlh, RTPG_SRTP_AUTH_KEY, sizeof(s->auth_key), s->auth_key);
 	mnl_attr_put_u8(nlh, RTPG_SRTP_TAG_LEN, s->tag_len);
 	if (s->nstate)
 		mnl_attr_put(nlh, RTPG_SRTP_SSRC_STATE, s->nstate * sizeof(s->state[0]),

@@ -31,8 +31,10 @@ struct rg_kernel;
 struct rg_kernel_srtp {
 	uint8_t suite;			/* enum rtpg_srtp_suite */
 	uint8_t tag_len;
-	uint8_t cipher_key[RTPG_SRTP_KEY_LEN];
-	uint8_t salt[RTPG_SRTP_SALT_LEN];
+	/* the suite's lengths (rtpg_suite_lengths()), unused octets zero;
+	 * no auth key for the AEAD suites */
+	uint8_t cipher_key[RTPG_SRTP_KEY_MAX];
+	uint8_t salt[RTPG_SRTP_SALT_MAX];
 	uint8_t auth_key[RTPG_SRTP_AUTH_KEY_LEN];
 	unsigned nstate;
 	struct rtpg_srtp_ssrc state[RTPG_SSRC_MAX];

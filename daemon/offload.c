@@ -73,9 +73,9 @@ static void with_port(struct sockaddr_storage *out, const struct rg_interface *i
  *
  * A stream goes to the kernel with SRTP when each side that speaks SRTP
  * (struct rg_media_crypto: active, rx_key / tx_key, whichever way they
- * were keyed: SDES or DTLS) uses AES_CM_128_HMAC_SHA1_80 or _32 without
- * MKI, key derivation rate or UNENCRYPTED / UNAUTHENTICATED session
- * parameters; anything else stays in userspace (libsrtp2). The session
+ * were keyed: SDES or DTLS) uses AES-CM 128 or 256 with HMAC-SHA1-80 or
+ * -32, or AEAD AES-128/256-GCM, without MKI, key derivation rate or
+ * UNENCRYPTED / UNAUTHENTICATED session parameters; anything else stays in userspace (libsrtp2). The session
  * keys are derived here (lib/srtp_kdf.c) and only they cross to the
  * kernel. With them go, per SSRC the stream has seen, libsrtp's rollover
  * counter and the highest sequence number, so the kernel numbers packets
@@ -102,6 +102,15 @@ static void seen_free(void *p)
 /* The kernel's suite for @key, or RTPG_SUITE_NONE with *@why. */
 static uint8_t kernel_suite(const struct sdes_crypto *key, const char **why)
 {
+	static const uint8_t suites[SDES_SUITE_COUNT] = {
+		[SDES_AES_CM_128_HMAC_SHA1_80] = RTPG_SUITE_AES_CM_128_HMAC_SHA1_80,
+		[SDES_AES_CM_128_HMAC_SHA1_32] = RTPG_SUITE_AES_CM_128_HMAC_SHA1_32,
+		[SDES_AES_256_CM_HMAC_SHA1_80] = RTPG_SUITE_AES_256_CM_HMAC_SHA1_80,
+		[SDES_AES_256_CM_HMAC_SHA1_32] = RTPG_SUITE_AES_256_CM_HMAC_SHA1_32,
+		[SDES_AEAD_AES_128_GCM] = RTPG_SUITE_AEAD_AES_128_GCM,
+		[SDES_AEAD_AES_256_GCM] = RTPG_SUITE_AEAD_AES_256_GCM,
+	};
+
 	*why = NULL;
 	if (key->mki_len)
 		*why = "an MKI";
@@ -109,24 +118,32 @@ static uint8_t kernel_suite(const struct sdes_crypto *key, const char **why)
 		*why = "a key derivation rate";
 	else if (key->flags)
 		*why = "UNENCRYPTED or UNAUTHENTICATED SRTP";
-	else if (key->suite && key->suite->id == SDES_AES_CM_128_HMAC_SHA1_80)
-		return RTPG_SUITE_AES_CM_128_HMAC_SHA1_80;
-	else if (key->suite && key->suite->id == SDES_AES_CM_128_HMAC_SHA1_32)
-		return RTPG_SUITE_AES_CM_128_HMAC_SHA1_32;
-	else
+	else if (!key->suite || (size_t)key->suite->id >= SDES_SUITE_COUNT ||
+		 suites[key->suite->id] == RTPG_SUITE_NONE)
 		*why = "a crypto suite the kernel module does not do";
+	else
+		return suites[key->suite->id];
 	return RTPG_SUITE_NONE;
 }
 
-/* Session keys of @key (RFC 3711 4.3, SRTP labels) into @out. */
+/* Session keys of @key (RFC 3711 4.3, SRTP labels) into @out, of the
+ * lengths of kernel suite @out->suite. An AES-GCM master salt (12
+ * octets) enters the KDF padded with zeros (RFC 7714 section 11). */
 static int derive(const struct sdes_crypto *key, struct rg_kernel_srtp *out)
 {
-	return srtp_kdf(key->key, key->suite->key_len, key->salt, SRTP_LABEL_RTP_CIPHER,
-			out->cipher_key, sizeof(out->cipher_key)) ?:
-	       srtp_kdf(key->key, key->suite->key_len, key->salt, SRTP_LABEL_RTP_AUTH,
-			out->auth_key, sizeof(out->auth_key)) ?:
-	       srtp_kdf(key->key, key->suite->key_len, key->salt, SRTP_LABEL_RTP_SALT,
-			out->salt, sizeof(out->salt));
+	uint8_t klen, slen, tlen, salt[SRTP_KDF_SALT_LEN] = { 0 };
+	int rc;
+
+	if (rtpg_suite_lengths(out->suite, &klen, &slen, &tlen) ||
+	    klen != key->suite->key_len || slen != key->suite->salt_len)
+		return -EINVAL;
+	memcpy(salt, key->salt, slen);
+	rc = srtp_kdf(key->key, klen, salt, SRTP_LABEL_RTP_CIPHER, out->cipher_key, klen) ?:
+	     srtp_kdf(key->key, klen, salt, SRTP_LABEL_RTP_SALT, out->salt, slen) ?:
+	     (slen == 12 ? 0 : srtp_kdf(key->key, klen, salt, SRTP_LABEL_RTP_AUTH,
+					out->auth_key, sizeof(out->auth_key)));
+	explicit_bzero(salt, sizeof(salt));
+	return rc;
 }
 
 /* Where libsrtp context @ctx stands for each SSRC that arrived on @s. */

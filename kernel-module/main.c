@@ -68,6 +68,7 @@ MODULE_DESCRIPTION("rtpgate: forward relayed RTP/RTCP streams in the kernel");
 MODULE_ALIAS("ipt_RTPGATE");
 MODULE_ALIAS("ip6t_RTPGATE");
 MODULE_ALIAS_GENL_FAMILY(RTPG_GENL_NAME);
-/* SRTP's transforms (srtp.c): ctr(aes) is a module in Debian's kernels
- * (hmac and sha1 are built in; elsewhere the crypto API loads them) */
-MODULE_SOFTDEP("pre: ctr");
+/* SRTP's transforms (srtp.c): ctr(aes) and gcm(aes) are modules in
+ * Debian's kernels (hmac, sha1, aes are built in; elsewhere the crypto
+ * API loads them) */
+MODULE_SOFTDEP("pre: ctr gcm ghash-generic");

@@ -11,10 +11,26 @@
 #include "netlink.h"
 #include "srtp.h"
 
-static const u8 suite_tag_len[__RTPG_SUITE_MAX] = {
-	[RTPG_SUITE_AES_CM_128_HMAC_SHA1_80] = 10,
-	[RTPG_SUITE_AES_CM_128_HMAC_SHA1_32] = 4,
-};
+/* A cipher key is 16 or 32 octets, a salt 12 or 14: which, the suite
+ * says (params()). */
+static int validate_len(const struct nlattr *attr, struct netlink_ext_ack *extack,
+			int a, int b)
+{
+	if (nla_len(attr) == a || nla_len(attr) == b)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr, "key or salt of a length no suite has");
+	return -EINVAL;
+}
+
+static int validate_key(const struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	return validate_len(attr, extack, 16, 32);
+}
+
+static int validate_salt(const struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	return validate_len(attr, extack, 12, 14);
+}
 
 /* SSRC_STATE: 1..RTPG_SSRC_MAX whole records, flags 0, SSRCs distinct. */
 static int validate_state(const struct nlattr *attr,
@@ -47,10 +63,12 @@ static int validate_state(const struct nlattr *attr,
 
 const struct nla_policy rtpg_srtp_policy[RTPG_SRTP_MAX + 1] = {
 	[RTPG_SRTP_SUITE]	= NLA_POLICY_RANGE(NLA_U8, 1, __RTPG_SUITE_MAX - 1),
-	[RTPG_SRTP_CIPHER_KEY]	= NLA_POLICY_EXACT_LEN(RTPG_SRTP_KEY_LEN),
-	[RTPG_SRTP_CIPHER_SALT]	= NLA_POLICY_EXACT_LEN(RTPG_SRTP_SALT_LEN),
+	[RTPG_SRTP_CIPHER_KEY]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_key,
+							 RTPG_SRTP_KEY_MAX),
+	[RTPG_SRTP_CIPHER_SALT]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_salt,
+							 RTPG_SRTP_SALT_MAX),
 	[RTPG_SRTP_AUTH_KEY]	= NLA_POLICY_EXACT_LEN(RTPG_SRTP_AUTH_KEY_LEN),
-	[RTPG_SRTP_TAG_LEN]	= NLA_POLICY_RANGE(NLA_U8, 4, 10),
+	[RTPG_SRTP_TAG_LEN]	= NLA_POLICY_RANGE(NLA_U8, 4, RTPG_SRTP_TAG_MAX),
 	[RTPG_SRTP_SSRC_STATE]	= NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_state,
 				RTPG_SSRC_MAX * sizeof(struct rtpg_srtp_ssrc)),
 };
@@ -65,30 +83,51 @@ static bool any_but_suite(struct nlattr **tb)
 	return false;
 }
 
-/* Fills @p from a nest that has a SUITE: every key and a matching tag
- * length are required. */
+static bool sized(const struct nlattr *a, int len)
+{
+	return a && nla_len(a) == len;
+}
+
+/* Fills @p from a nest that has a SUITE: the suite's key, salt and tag
+ * length, an AUTH_KEY exactly when the suite is not AEAD. */
 static int params(struct nlattr *nest, struct nlattr **tb,
 		  struct rtpg_srtp_params *p, struct netlink_ext_ack *extack)
 {
 	struct nlattr *state = tb[RTPG_SRTP_SSRC_STATE];
+	u8 key_len, salt_len, tag_len;
+	bool aead;
 
-	if (!tb[RTPG_SRTP_CIPHER_KEY] || !tb[RTPG_SRTP_CIPHER_SALT] ||
-	    !tb[RTPG_SRTP_AUTH_KEY] || !tb[RTPG_SRTP_TAG_LEN]) {
-		NL_SET_ERR_MSG_ATTR(extack, nest,
-				    "SRTP needs CIPHER_KEY, CIPHER_SALT, AUTH_KEY and TAG_LEN");
-		return -EINVAL;
-	}
 	memset(p, 0, sizeof(*p));
 	p->suite = nla_get_u8(tb[RTPG_SRTP_SUITE]);
+	if (rtpg_suite_lengths(p->suite, &key_len, &salt_len, &tag_len))
+		return -EINVAL;		/* the policy's range keeps this out */
+	aead = salt_len == 12;
+	if (!sized(tb[RTPG_SRTP_CIPHER_KEY], key_len) ||
+	    !sized(tb[RTPG_SRTP_CIPHER_SALT], salt_len) ||
+	    !tb[RTPG_SRTP_TAG_LEN]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest,
+				    "SRTP needs CIPHER_KEY and CIPHER_SALT of the suite's lengths, and TAG_LEN");
+		return -EINVAL;
+	}
+	if (!aead && !tb[RTPG_SRTP_AUTH_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "an AES-CM suite needs AUTH_KEY");
+		return -EINVAL;
+	}
+	if (aead && tb[RTPG_SRTP_AUTH_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[RTPG_SRTP_AUTH_KEY],
+				    "an AEAD suite takes no AUTH_KEY");
+		return -EINVAL;
+	}
 	p->tag_len = nla_get_u8(tb[RTPG_SRTP_TAG_LEN]);
-	if (p->tag_len != suite_tag_len[p->suite]) {
+	if (p->tag_len != tag_len) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[RTPG_SRTP_TAG_LEN],
 				    "TAG_LEN is not the suite's");
 		return -EINVAL;
 	}
 	nla_memcpy(p->cipher_key, tb[RTPG_SRTP_CIPHER_KEY], sizeof(p->cipher_key));
 	nla_memcpy(p->salt, tb[RTPG_SRTP_CIPHER_SALT], sizeof(p->salt));
-	nla_memcpy(p->auth_key, tb[RTPG_SRTP_AUTH_KEY], sizeof(p->auth_key));
+	if (tb[RTPG_SRTP_AUTH_KEY])
+		nla_memcpy(p->auth_key, tb[RTPG_SRTP_AUTH_KEY], sizeof(p->auth_key));
 	if (state) {
 		p->nstate = nla_len(state) / sizeof(p->state[0]);
 		nla_memcpy(p->state, state, sizeof(p->state));
@@ -131,7 +170,7 @@ int rtpg_nl_take_srtp(struct genl_info *info, int type,
 	memzero_explicit(&p, sizeof(p));
 	if (IS_ERR(s)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
-				    "cannot set up ctr(aes) and hmac(sha1) for SRTP");
+				    "cannot set up the suite's transforms (ctr(aes) and hmac(sha1), or gcm(aes))");
 		return PTR_ERR(s);
 	}
 	rtpg_srtp_put(*slot);

@@ -159,25 +159,60 @@ enum rtpg_ssrc_attr {
 enum rtpg_srtp_attr {
 	RTPG_SRTP_UNSPEC,
 	RTPG_SRTP_SUITE,	/* u8, enum rtpg_srtp_suite */
-	RTPG_SRTP_CIPHER_KEY,	/* binary 16: session encryption key (label 0) */
-	RTPG_SRTP_CIPHER_SALT,	/* binary 14: session salt (label 2) */
-	RTPG_SRTP_AUTH_KEY,	/* binary 20: session authentication key (label 1) */
+	RTPG_SRTP_CIPHER_KEY,	/* binary 16 or 32, the suite's: session
+				 * encryption key (label 0) */
+	RTPG_SRTP_CIPHER_SALT,	/* binary 14 (AES-CM) or 12 (AES-GCM): session
+				 * salt (label 2) */
+	RTPG_SRTP_AUTH_KEY,	/* binary 20: session authentication key
+				 * (label 1); AES-CM suites only */
 	RTPG_SRTP_TAG_LEN,	/* u8: authentication tag octets, the suite's */
 	RTPG_SRTP_SSRC_STATE,	/* binary: struct rtpg_srtp_ssrc[1..RTPG_SSRC_MAX] */
 	__RTPG_SRTP_MAX,
 };
 #define RTPG_SRTP_MAX (__RTPG_SRTP_MAX - 1)
 
+/* Suites: key octets, salt octets, tag octets. AES-CM ones authenticate
+ * with HMAC-SHA1 (RFC 3711, RFC 6188), AES-GCM ones are AEAD (RFC 7714:
+ * the RTP header is the associated data, the IV the salt XOR SSRC, ROC
+ * and SEQ). */
 enum rtpg_srtp_suite {
 	RTPG_SUITE_NONE,
-	RTPG_SUITE_AES_CM_128_HMAC_SHA1_80,	/* tag 10 */
-	RTPG_SUITE_AES_CM_128_HMAC_SHA1_32,	/* tag 4 */
+	RTPG_SUITE_AES_CM_128_HMAC_SHA1_80,	/* 16, 14, 10 */
+	RTPG_SUITE_AES_CM_128_HMAC_SHA1_32,	/* 16, 14, 4 */
+	RTPG_SUITE_AES_256_CM_HMAC_SHA1_80,	/* 32, 14, 10 */
+	RTPG_SUITE_AES_256_CM_HMAC_SHA1_32,	/* 32, 14, 4 */
+	RTPG_SUITE_AEAD_AES_128_GCM,		/* 16, 12, 16 */
+	RTPG_SUITE_AEAD_AES_256_GCM,		/* 32, 12, 16 */
 	__RTPG_SUITE_MAX,
 };
 
-#define RTPG_SRTP_KEY_LEN	16
-#define RTPG_SRTP_SALT_LEN	14
+/* A suite's key, salt and tag octets (the table above), for the module
+ * and the daemon alike: 0, or -1 for RTPG_SUITE_NONE and unknown
+ * suites. The AEAD suites are those with a 12-octet salt. */
+static inline int rtpg_suite_lengths(unsigned int suite, __u8 *key_len,
+				     __u8 *salt_len, __u8 *tag_len)
+{
+	static const __u8 lengths[__RTPG_SUITE_MAX][3] = {
+		[RTPG_SUITE_AES_CM_128_HMAC_SHA1_80] = { 16, 14, 10 },
+		[RTPG_SUITE_AES_CM_128_HMAC_SHA1_32] = { 16, 14, 4 },
+		[RTPG_SUITE_AES_256_CM_HMAC_SHA1_80] = { 32, 14, 10 },
+		[RTPG_SUITE_AES_256_CM_HMAC_SHA1_32] = { 32, 14, 4 },
+		[RTPG_SUITE_AEAD_AES_128_GCM] = { 16, 12, 16 },
+		[RTPG_SUITE_AEAD_AES_256_GCM] = { 32, 12, 16 },
+	};
+
+	if (suite == RTPG_SUITE_NONE || suite >= __RTPG_SUITE_MAX)
+		return -1;
+	*key_len = lengths[suite][0];
+	*salt_len = lengths[suite][1];
+	*tag_len = lengths[suite][2];
+	return 0;
+}
+
+#define RTPG_SRTP_KEY_MAX	32
+#define RTPG_SRTP_SALT_MAX	14
 #define RTPG_SRTP_AUTH_KEY_LEN	20
+#define RTPG_SRTP_TAG_MAX	16
 #define RTPG_SRTP_WINDOW	1024	/* replay window, packets */
 
 /* One SSRC's place in the packet index (RFC 3711 3.3.1): the rollover

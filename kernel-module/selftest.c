@@ -6,6 +6,7 @@
  * counters, and SRTP against packets libsrtp2 made. Each case is a sentence; a failing case names its line.
  */
 #include <linux/err.h>
+#include <linux/kernel.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -299,112 +300,109 @@ out_free:
 	return ok;
 }
 
-/* RFC 3711 B.3's session keys (master key E1F97A0D..., salt 0EC675AD...),
- * and packets tests/tools/srtp_peer (libsrtp2) protected with them:
- * SSRC 0x12345678, 16 payload bytes 0xab; seq 0x1234 with HMAC-SHA1-80,
- * seq 0xffff with HMAC-SHA1-32. */
-static const u8 b3_cipher_key[RTPG_SRTP_KEY_LEN] = {
-	0xc6, 0x1e, 0x7a, 0x93, 0x74, 0x4f, 0x39, 0xee,
-	0x10, 0x73, 0x4a, 0xfe, 0x3f, 0xf7, 0xa0, 0x87,
-};
-static const u8 b3_salt[RTPG_SRTP_SALT_LEN] = {
-	0x30, 0xcb, 0xbc, 0x08, 0x86, 0x3d, 0x8c, 0x85,
-	0xd4, 0x9d, 0xb3, 0x4a, 0x9a, 0xe1,
-};
-static const u8 b3_auth_key[RTPG_SRTP_AUTH_KEY_LEN] = {
-	0xce, 0xbe, 0x32, 0x1f, 0x6f, 0xf7, 0x71, 0x6b, 0x6f, 0xd4,
-	0xab, 0x49, 0xaf, 0x25, 0x6a, 0x15, 0x6d, 0x38, 0xba, 0xa4,
-};
-static const u8 srtp_80[] = {
-	0x80, 0x00, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04,
-	0x12, 0x34, 0x56, 0x78, 0xaa, 0xf5, 0x94, 0x60,
-	0xda, 0xaa, 0xc2, 0x77, 0x2e, 0xd4, 0xdd, 0x62,
-	0x13, 0x43, 0x1d, 0xbb, 0x99, 0x04, 0xd1, 0x0b,
-	0xc9, 0x66, 0x9f, 0x75, 0xb5, 0x29,
-};
-static const u8 srtp_32[] = {
-	0x80, 0x00, 0xff, 0xff, 0x01, 0x02, 0x03, 0x04,
-	0x12, 0x34, 0x56, 0x78, 0xd8, 0xf6, 0x9c, 0x7c,
-	0xbc, 0x5b, 0x5e, 0x24, 0x9f, 0x3e, 0x81, 0x9a,
-	0x02, 0x10, 0x8f, 0x27, 0x3e, 0xb3, 0x1a, 0x12,
+/* Session keys and the packets tests/tools/srtp_peer (libsrtp2) made
+ * with the master keys they derive from (lib/srtp_kdf.c): SSRC
+ * 0x12345678, 16 payload bytes 0xab. RFC 3711 B.3's master key for the
+ * AES-128 ones; bytes 0, 1, 2... and salt 0x40, 0x41... for the others. */
+struct srtp_vector {
+	u8 suite, tag_len;
+	const char *key, *salt, *auth;	/* hex */
+	const char *srtp;		/* hex, the whole packet */
 };
 
-static struct rtpg_srtp *b3_context(u8 suite, u8 tag_len)
+static const struct srtp_vector srtp_vectors[] = {
+	{ RTPG_SUITE_AES_CM_128_HMAC_SHA1_80, 10,
+	  "c61e7a93744f39ee10734afe3ff7a087", "30cbbc08863d8c85d49db34a9ae1",
+	  "cebe321f6ff7716b6fd4ab49af256a156d38baa4",
+	  "800012340102030412345678aaf59460daaac2772ed4dd6213431dbb9904d10bc9669f75b529" },
+	{ RTPG_SUITE_AES_CM_128_HMAC_SHA1_32, 4,
+	  "c61e7a93744f39ee10734afe3ff7a087", "30cbbc08863d8c85d49db34a9ae1",
+	  "cebe321f6ff7716b6fd4ab49af256a156d38baa4",
+	  "8000ffff0102030412345678d8f69c7cbc5b5e249f3e819a02108f273eb31a12" },
+	{ RTPG_SUITE_AES_256_CM_HMAC_SHA1_80, 10,
+	  "7e6ff674d9f1ee76dc02b1ec7e22cd659da070a8df697f449c41c848d1a72481",
+	  "c0208b4ba76d4aef1e6053765591", "73d0787d3c78cc1f41995fab24cf17c9052cc2ef",
+	  "8000123401020304123456782b08e12e065d510035b891ac3ae309e6bd9da914165e22d66fa2" },
+	{ RTPG_SUITE_AEAD_AES_128_GCM, 16,
+	  "ec5cc97f149b8079c78bd9379d0e677e", "1fcd5d561e66dc49ec1c3ccb", "",
+	  "8000ffff0102030412345678021bb4516e0e8e22c866d58e629ced38126b1c00"
+	  "eccdd8424e2238fe5e2572a7" },
+};
+
+#define SRTP_VEC_MAX	64	/* longest vector packet */
+
+static struct rtpg_srtp *vector_context(const struct srtp_vector *v)
 {
-	struct rtpg_srtp_params p = { .suite = suite, .tag_len = tag_len };
+	struct rtpg_srtp_params p = { .suite = v->suite, .tag_len = v->tag_len };
 	struct rtpg_srtp *s;
 
-	memcpy(p.cipher_key, b3_cipher_key, sizeof(p.cipher_key));
-	memcpy(p.salt, b3_salt, sizeof(p.salt));
-	memcpy(p.auth_key, b3_auth_key, sizeof(p.auth_key));
+	if (hex2bin(p.cipher_key, v->key, strlen(v->key) / 2) ||
+	    hex2bin(p.salt, v->salt, strlen(v->salt) / 2) ||
+	    hex2bin(p.auth_key, v->auth, strlen(v->auth) / 2))
+		return ERR_PTR(-EINVAL);
 	s = rtpg_srtp_create(&p);
 	if (IS_ERR(s))
 		pr_err("rtpgate selftest: SRTP context: error %ld\n", PTR_ERR(s));
 	return s;
 }
 
-/* The plain packet of @srtp (tag_len bytes of tag): its header, then
- * 16 bytes 0xab. */
-static void b3_plain(u8 *out, const u8 *srtp)
+/* @v's packet decrypts to its plain text once (a forgery and a replay
+ * are refused), and the plain text encrypts to it. */
+static bool srtp_vector_checks(const struct srtp_vector *v,
+			       struct rtpg_srtp *rx, struct rtpg_srtp *tx)
 {
-	memcpy(out, srtp, RTP_HEADER_MIN);
-	memset(out + RTP_HEADER_MIN, 0xab, 16);
-}
-
-static bool srtp_checks_decrypts_and_refuses(struct rtpg_srtp *s)
-{
-	u8 pkt[sizeof(srtp_80)], plain[RTP_HEADER_MIN + 16];
+	u8 srtp[SRTP_VEC_MAX], pkt[SRTP_VEC_MAX], plain[SRTP_VEC_MAX];
+	size_t slen = strlen(v->srtp) / 2, len = slen;
 	struct rtp_header h;
-	size_t len = sizeof(pkt);
 
-	b3_plain(plain, srtp_80);
-	memcpy(pkt, srtp_80, sizeof(pkt));
-	EXPECT(rtp_parse(pkt, len - 10, &h) == 0);
-	pkt[20] ^= 1;
-	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == -EBADMSG);
-	pkt[20] ^= 1;
-	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == 0);
-	EXPECT(len == sizeof(plain) && !memcmp(pkt, plain, len));
-	memcpy(pkt, srtp_80, sizeof(pkt));
-	len = sizeof(pkt);
-	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == -EALREADY);
-	len = RTP_HEADER_MIN + 9;
-	EXPECT(rtpg_srtp_decrypt(s, pkt, &len, &h) == -EBADMSG);
+	EXPECT(slen <= SRTP_VEC_MAX && !hex2bin(srtp, v->srtp, slen));
+	memcpy(plain, srtp, RTP_HEADER_MIN);
+	memset(plain + RTP_HEADER_MIN, 0xab, slen - v->tag_len - RTP_HEADER_MIN);
+	memcpy(pkt, srtp, slen);
+	EXPECT(rtp_parse(pkt, slen - v->tag_len, &h) == 0);
+	pkt[slen - 1] ^= 1;
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == -EBADMSG);
+	memcpy(pkt, srtp, slen);
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == 0);
+	EXPECT(len == slen - v->tag_len && !memcmp(pkt, plain, len));
+	memcpy(pkt, srtp, slen);
+	len = slen;
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == -EALREADY);
+	len = RTP_HEADER_MIN + v->tag_len - 1;
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == -EBADMSG);
+	memcpy(pkt, plain, slen - v->tag_len);
+	len = slen - v->tag_len;
+	EXPECT(rtpg_srtp_encrypt(tx, pkt, &len, &h) == 0);
+	EXPECT(len == slen && !memcmp(pkt, srtp, slen));
 	return true;
 }
 
-static bool srtp_decrypts_libsrtp_and_refuses_forgery_and_replay(void)
+static bool srtp_agrees_with_libsrtp(void)
 {
-	struct rtpg_srtp *s;
-	bool ok;
-
-	s = b3_context(RTPG_SUITE_AES_CM_128_HMAC_SHA1_80, 10);
-	EXPECT(!IS_ERR(s));
-	ok = srtp_checks_decrypts_and_refuses(s);
-	rtpg_srtp_put(s);
-	return ok;
-}
-
-static bool srtp_encrypts_what_libsrtp_encrypts(void)
-{
-	u8 pkt[sizeof(srtp_32)];
+	struct rtpg_srtp *rx, *tx;
 	struct rtpg_srtp_ssrc st;
-	struct rtp_header h;
-	size_t len = RTP_HEADER_MIN + 16;
-	struct rtpg_srtp *s;
-	bool ok;
+	unsigned int i;
+	bool ok = true;
 
-	s = b3_context(RTPG_SUITE_AES_CM_128_HMAC_SHA1_32, 4);
-	EXPECT(!IS_ERR(s));
-	b3_plain(pkt, srtp_32);
-	ok = rtp_parse(pkt, len, &h) == 0 &&
-	     rtpg_srtp_encrypt(s, pkt, &len, &h) == 0 &&
-	     len == sizeof(srtp_32) && !memcmp(pkt, srtp_32, len) &&
-	     rtpg_srtp_state(s, &st) == 1 && st.ssrc == 0x12345678 &&
-	     st.roc == 0 && st.seq == 0xffff;
-	rtpg_srtp_put(s);
-	EXPECT(ok);
-	return true;
+	for (i = 0; ok && i < ARRAY_SIZE(srtp_vectors); i++) {
+		rx = vector_context(&srtp_vectors[i]);
+		tx = IS_ERR(rx) ? rx : vector_context(&srtp_vectors[i]);
+		if (IS_ERR(tx)) {
+			if (!IS_ERR(rx))
+				rtpg_srtp_put(rx);
+			pr_err("rtpgate selftest: SRTP vector %u: no context\n", i);
+			return false;
+		}
+		ok = srtp_vector_checks(&srtp_vectors[i], rx, tx) &&
+		     rtpg_srtp_state(tx, &st) == 1 && st.ssrc == 0x12345678 &&
+		     st.roc == 0;
+		if (!ok)
+			pr_err("rtpgate selftest: SRTP vector %u (suite %u)\n", i,
+			       srtp_vectors[i].suite);
+		rtpg_srtp_put(rx);
+		rtpg_srtp_put(tx);
+	}
+	return ok;
 }
 
 static const struct {
@@ -429,10 +427,8 @@ static const struct {
 	  table_adds_finds_updates_and_removes_targets },
 	{ "counters add up and SSRC slots are limited",
 	  counters_add_up_and_ssrc_slots_are_limited },
-	{ "SRTP decrypts libsrtp2's packet and refuses a forgery and a replay",
-	  srtp_decrypts_libsrtp_and_refuses_forgery_and_replay },
-	{ "SRTP encrypts plain RTP into what libsrtp2 sends",
-	  srtp_encrypts_what_libsrtp_encrypts },
+	{ "SRTP (AES-CM 128 and 256 with HMAC-SHA1-80/32, AES-GCM) decrypts libsrtp2's packets, refuses a forgery and a replay, and encrypts to what libsrtp2 sends",
+	  srtp_agrees_with_libsrtp },
 };
 
 int rtpg_selftest_run(void)

@@ -6,11 +6,15 @@
  * any padding (section 3.1); AES-CM's counter block for packet index i is
  * (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16) (section 4.1.1), which
  * is what ctr(aes) counts up from; the tag is HMAC-SHA1 over header,
- * encrypted payload and ROC, truncated (section 4.2). The index is
+ * encrypted payload and ROC, truncated (section 4.2). RFC 7714: AES-GCM
+ * with the header as associated data and the 12-octet IV salt XOR
+ * (0x0000 || SSRC || ROC || SEQ) (sections 8.1, 9.1); its request is
+ * allocated GFP_ATOMIC per packet (there is no on-stack AEAD request). The index is
  * estimated and the window checked before authentication, and both are
  * updated only after it (section 3.3.1), under the context's lock taken
  * twice: the crypto itself runs unlocked.
  */
+#include <crypto/aead.h>
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <crypto/skcipher.h>
@@ -23,6 +27,7 @@
 
 #define BLOCK		16
 #define SHA1_LEN	20
+#define GCM_IV_LEN	12
 
 static struct workqueue_struct *free_wq;
 
@@ -43,6 +48,8 @@ static void srtp_free(struct rtpg_srtp *s)
 		crypto_free_sync_skcipher(s->ctr);
 	if (!IS_ERR_OR_NULL(s->hmac))
 		crypto_free_shash(s->hmac);
+	if (!IS_ERR_OR_NULL(s->gcm))
+		crypto_free_aead(s->gcm);
 	kfree_sensitive(s);
 }
 
@@ -71,8 +78,20 @@ void rtpg_srtp_put(struct rtpg_srtp *s)
 		kref_put(&s->ref, release);
 }
 
+static int keyed_gcm(struct rtpg_srtp *s)
+{
+	/* masking CRYPTO_ALG_ASYNC: a synchronous implementation only */
+	s->gcm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(s->gcm))
+		return PTR_ERR(s->gcm);
+	return crypto_aead_setkey(s->gcm, s->cipher_key, s->key_len) ?:
+	       crypto_aead_setauthsize(s->gcm, s->tag_len);
+}
+
 static int keyed(struct rtpg_srtp *s)
 {
+	if (s->aead)
+		return keyed_gcm(s);
 	s->ctr = crypto_alloc_sync_skcipher("ctr(aes)", 0, 0);
 	if (IS_ERR(s->ctr))
 		return PTR_ERR(s->ctr);
@@ -80,7 +99,7 @@ static int keyed(struct rtpg_srtp *s)
 	if (IS_ERR(s->hmac))
 		return PTR_ERR(s->hmac);
 	return crypto_sync_skcipher_setkey(s->ctr, s->cipher_key,
-					   sizeof(s->cipher_key)) ?:
+					   s->key_len) ?:
 	       crypto_shash_setkey(s->hmac, s->auth_key, sizeof(s->auth_key));
 }
 
@@ -88,6 +107,7 @@ struct rtpg_srtp *rtpg_srtp_create(const struct rtpg_srtp_params *p)
 {
 	struct rtpg_srtp *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	unsigned int i;
+	u8 tag_len;
 	int err;
 
 	if (!s)
@@ -97,6 +117,12 @@ struct rtpg_srtp *rtpg_srtp_create(const struct rtpg_srtp_params *p)
 	spin_lock_init(&s->lock);
 	s->suite = p->suite;
 	s->tag_len = p->tag_len;
+	if (rtpg_suite_lengths(p->suite, &s->key_len, &s->salt_len, &tag_len) ||
+	    tag_len != p->tag_len) {
+		kfree(s);
+		return ERR_PTR(-EINVAL);
+	}
+	s->aead = s->salt_len == 12;
 	memcpy(s->cipher_key, p->cipher_key, sizeof(s->cipher_key));
 	memcpy(s->salt, p->salt, sizeof(s->salt));
 	memcpy(s->auth_key, p->auth_key, sizeof(s->auth_key));
@@ -117,6 +143,7 @@ struct rtpg_srtp *rtpg_srtp_create(const struct rtpg_srtp_params *p)
 bool rtpg_srtp_same_keys(const struct rtpg_srtp *s,
 			 const struct rtpg_srtp_params *p)
 {
+	/* unused octets are zero on both sides */
 	return s->suite == p->suite && s->tag_len == p->tag_len &&
 	       !crypto_memneq(s->cipher_key, p->cipher_key, sizeof(s->cipher_key)) &&
 	       !crypto_memneq(s->salt, p->salt, sizeof(s->salt)) &&
@@ -153,7 +180,7 @@ static int cipher(struct rtpg_srtp *s, u8 *data, size_t n, u32 ssrc,
 
 	if (!n)
 		return 0;
-	memcpy(iv, s->salt, sizeof(s->salt));
+	memcpy(iv, s->salt, 14);
 	for (i = 0; i < 4; i++)
 		iv[4 + i] ^= (u8)(ssrc >> (24 - 8 * i));
 	for (i = 0; i < 6; i++)
@@ -222,10 +249,54 @@ static int receive_commit(struct rtpg_srtp *s, const struct rtp_header *h,
 	return err;
 }
 
+/* AES-GCM in place over the @n bytes at @pkt, whose first @hlen are the
+ * header (associated data): encrypting, @n is the plain packet and the
+ * tag goes after it; decrypting, @n includes the tag. */
+static int gcm(struct rtpg_srtp *s, u8 *pkt, size_t hlen, size_t n,
+	       u32 ssrc, u64 index, bool encrypt)
+{
+	struct aead_request *req;
+	struct scatterlist sg;
+	u8 iv[GCM_IV_LEN] = {};
+	unsigned int i;
+	int err;
+
+	/* 0x0000 || SSRC || ROC || SEQ: the index's 48 bits are ROC || SEQ */
+	for (i = 0; i < 4; i++)
+		iv[2 + i] = (u8)(ssrc >> (24 - 8 * i));
+	for (i = 0; i < 6; i++)
+		iv[6 + i] = (u8)(index >> (40 - 8 * i));
+	for (i = 0; i < GCM_IV_LEN; i++)
+		iv[i] ^= s->salt[i];
+	req = aead_request_alloc(s->gcm, GFP_ATOMIC);
+	if (!req)
+		return -ENOMEM;
+	sg_init_one(&sg, pkt, encrypt ? n + s->tag_len : n);
+	aead_request_set_callback(req, 0, NULL, NULL);
+	aead_request_set_crypt(req, &sg, &sg, n - hlen, iv);
+	aead_request_set_ad(req, hlen);
+	err = encrypt ? crypto_aead_encrypt(req) : crypto_aead_decrypt(req);
+	aead_request_free(req);
+	return err;
+}
+
+/* Checks the tag of the @n bytes at @pkt (tag after them), then decrypts. */
+static int open_cm(struct rtpg_srtp *s, u8 *pkt, size_t n,
+		   const struct rtp_header *h, u64 index)
+{
+	u8 mac[SHA1_LEN];
+	int err = tag(s, pkt, n, (u32)(index >> 16), mac);
+
+	if (err)
+		return err;
+	if (crypto_memneq(mac, pkt + n, s->tag_len))
+		return -EBADMSG;
+	return cipher(s, pkt + h->header_len, n - h->header_len, h->ssrc, index);
+}
+
 int rtpg_srtp_decrypt(struct rtpg_srtp *s, u8 *pkt, size_t *len,
 		      const struct rtp_header *h)
 {
-	u8 mac[SHA1_LEN];
 	size_t n;
 	u64 index;
 	int err;
@@ -236,12 +307,9 @@ int rtpg_srtp_decrypt(struct rtpg_srtp *s, u8 *pkt, size_t *len,
 	err = receive_index(s, h, &index);
 	if (err)
 		return err;
-	err = tag(s, pkt, n, (u32)(index >> 16), mac);
-	if (err)
-		return err;
-	if (crypto_memneq(mac, pkt + n, s->tag_len))
-		return -EBADMSG;
-	err = cipher(s, pkt + h->header_len, n - h->header_len, h->ssrc, index);
+	err = s->aead ?
+	      gcm(s, pkt, h->header_len, *len, h->ssrc, index, false) :
+	      open_cm(s, pkt, n, h, index);
 	if (err)
 		return err;
 	err = receive_commit(s, h, index);
@@ -269,12 +337,17 @@ int rtpg_srtp_encrypt(struct rtpg_srtp *s, u8 *pkt, size_t *len,
 	spin_unlock_bh(&s->lock);
 	if (!st)
 		return -ENOSPC;
-	err = cipher(s, pkt + h->header_len, *len - h->header_len, h->ssrc,
-		     index) ?:
-	      tag(s, pkt, *len, (u32)(index >> 16), mac);
+	if (s->aead) {
+		err = gcm(s, pkt, h->header_len, *len, h->ssrc, index, true);
+	} else {
+		err = cipher(s, pkt + h->header_len, *len - h->header_len,
+			     h->ssrc, index) ?:
+		      tag(s, pkt, *len, (u32)(index >> 16), mac);
+		if (!err)
+			memcpy(pkt + *len, mac, s->tag_len);
+	}
 	if (err)
 		return err;
-	memcpy(pkt + *len, mac, s->tag_len);
 	*len += s->tag_len;
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * srtp.h - SRTP (RFC 3711) for one direction of a target: AES-CM-128
- * encryption and HMAC-SHA1 authentication with the kernel crypto API,
- * the packet index and replay window per SSRC from lib/srtp_index.c.
+ * srtp.h - SRTP for one direction of a target with the kernel crypto
+ * API: AES-CM (128 or 256) with HMAC-SHA1 (RFC 3711, RFC 6188), or
+ * AES-GCM (RFC 7714); the packet index and replay window per SSRC from
+ * lib/srtp_index.c.
  *
  * A context holds session keys (the daemon derived them) and transform
  * objects allocated when the target is added or updated, in process
@@ -25,15 +26,17 @@
 #include "rtpgate_abi.h"
 #include "srtp_index.h"
 
+struct crypto_aead;
 struct crypto_sync_skcipher;
 struct crypto_shash;
 
-/* What a netlink request asks for one direction. */
+/* What a netlink request asks for one direction; the lengths are the
+ * suite's, unused octets zero. */
 struct rtpg_srtp_params {
 	u8 suite;			/* enum rtpg_srtp_suite */
 	u8 tag_len;
-	u8 cipher_key[RTPG_SRTP_KEY_LEN];
-	u8 salt[RTPG_SRTP_SALT_LEN];
+	u8 cipher_key[RTPG_SRTP_KEY_MAX];
+	u8 salt[RTPG_SRTP_SALT_MAX];
 	u8 auth_key[RTPG_SRTP_AUTH_KEY_LEN];
 	unsigned int nstate;		/* entries of state[] */
 	struct rtpg_srtp_ssrc state[RTPG_SSRC_MAX];
@@ -49,11 +52,14 @@ struct rtpg_srtp {
 	struct work_struct free_work;
 	u8 suite;
 	u8 tag_len;
-	u8 cipher_key[RTPG_SRTP_KEY_LEN];	/* kept to compare updates with */
-	u8 salt[RTPG_SRTP_SALT_LEN];
+	u8 key_len, salt_len;			/* rtpg_suite_lengths() */
+	bool aead;				/* AES-GCM: no auth key */
+	u8 cipher_key[RTPG_SRTP_KEY_MAX];	/* kept to compare updates with */
+	u8 salt[RTPG_SRTP_SALT_MAX];
 	u8 auth_key[RTPG_SRTP_AUTH_KEY_LEN];
-	struct crypto_sync_skcipher *ctr;	/* "ctr(aes)", keyed */
-	struct crypto_shash *hmac;		/* "hmac(sha1)", keyed */
+	struct crypto_sync_skcipher *ctr;	/* AES-CM: "ctr(aes)", keyed */
+	struct crypto_shash *hmac;		/* AES-CM: "hmac(sha1)", keyed */
+	struct crypto_aead *gcm;		/* AES-GCM: "gcm(aes)", keyed */
 	spinlock_t lock;			/* protects used and streams[] */
 	unsigned int used;
 	struct rtpg_srtp_stream streams[RTPG_SSRC_MAX];
@@ -64,8 +70,8 @@ int rtpg_srtp_init(void);
 void rtpg_srtp_exit(void);
 
 /* A new context for @p (suite, keys, starting state), or ERR_PTR:
- * -ENOENT when the kernel has no ctr(aes) or hmac(sha1), -ENOMEM, or a
- * crypto error. Process context. */
+ * -ENOENT when the kernel lacks ctr(aes), hmac(sha1) or a synchronous
+ * gcm(aes), -ENOMEM, or a crypto error. Process context. */
 struct rtpg_srtp *rtpg_srtp_create(const struct rtpg_srtp_params *p);
 
 /* Whether @s was made with @p's suite and keys. */
@@ -82,8 +88,9 @@ void rtpg_srtp_put(struct rtpg_srtp *s);
  * without the tag), authenticated, replay-checked and decrypted in place;
  * *@len loses the tag. Returns 0, -EBADMSG (tag wrong or missing),
  * -EALREADY (replay or too old), -ENOSPC (a new SSRC and no room: hand it
- * up, nothing was changed), or another errno (cipher failure). Any
- * context; takes s->lock. */
+ * up, nothing was changed), or another errno (cipher failure). With
+ * AES-GCM the payload may have been decrypted when the tag was wrong
+ * (the packet is dropped anyway). Any context; takes s->lock. */
 int rtpg_srtp_decrypt(struct rtpg_srtp *s, u8 *pkt, size_t *len,
 		      const struct rtp_header *h);
 

@@ -87,12 +87,31 @@ static void target_with_srtp_sends_suite_keys_tag_and_state(void)
 	CHECK_INT(present, 1);	/* no SRTP towards the destination: no nest */
 	CHECK(dec[RTPG_SRTP_SUITE] &&
 	      mnl_attr_get_u8(dec[RTPG_SRTP_SUITE]) == RTPG_SUITE_AES_CM_128_HMAC_SHA1_80);
-	CHECK(is(dec[RTPG_SRTP_CIPHER_KEY], t.decrypt.cipher_key, RTPG_SRTP_KEY_LEN));
-	CHECK(is(dec[RTPG_SRTP_CIPHER_SALT], t.decrypt.salt, RTPG_SRTP_SALT_LEN));
+	CHECK(is(dec[RTPG_SRTP_CIPHER_KEY], t.decrypt.cipher_key, 16));
+	CHECK(is(dec[RTPG_SRTP_CIPHER_SALT], t.decrypt.salt, 14));
 	CHECK(is(dec[RTPG_SRTP_AUTH_KEY], t.decrypt.auth_key, RTPG_SRTP_AUTH_KEY_LEN));
 	CHECK(dec[RTPG_SRTP_TAG_LEN] && mnl_attr_get_u8(dec[RTPG_SRTP_TAG_LEN]) == 10);
 	CHECK(is(dec[RTPG_SRTP_SSRC_STATE], t.decrypt.state, 2 * sizeof(struct rtpg_srtp_ssrc)));
 	(void)enc;
+}
+
+static void gcm_target_sends_its_key_and_12_octet_salt_and_no_auth_key(void)
+{
+	const struct nlattr *dec[RTPG_SRTP_MAX + 1] = { 0 }, *enc[RTPG_SRTP_MAX + 1] = { 0 };
+	struct rg_kernel_target t = srtp_target();
+	union msgbuf req;
+	int present = 0;
+
+	memset(&t.decrypt, 0, sizeof(t.decrypt));
+	t.encrypt = srtp80();
+	t.encrypt.suite = RTPG_SUITE_AEAD_AES_256_GCM;
+	t.encrypt.tag_len = 16;
+	CHECK(sent(&t, dec, enc, &req, &present));
+	CHECK_INT(present, 2);
+	CHECK(is(enc[RTPG_SRTP_CIPHER_KEY], t.encrypt.cipher_key, 32));
+	CHECK(is(enc[RTPG_SRTP_CIPHER_SALT], t.encrypt.salt, 12));
+	CHECK(!enc[RTPG_SRTP_AUTH_KEY]);
+	CHECK(enc[RTPG_SRTP_TAG_LEN] && mnl_attr_get_u8(enc[RTPG_SRTP_TAG_LEN]) == 16);
 }
 
 static void plain_target_sends_no_srtp_nest(void)
@@ -196,6 +215,8 @@ static void reply_with_a_broken_ssrc_state_is_rejected(void)
 static const struct test_case cases[] = {
 	{ "a target with SRTP sends suite, session keys, tag length and SSRC state for that direction only",
 	  target_with_srtp_sends_suite_keys_tag_and_state },
+	{ "an AES-GCM target sends its suite's key, a 12-octet salt and no auth key",
+	  gcm_target_sends_its_key_and_12_octet_salt_and_no_auth_key },
 	{ "a plain target sends no SRTP nest (a module without SRTP takes it)",
 	  plain_target_sends_no_srtp_nest },
 	{ "SRTP with an unknown suite, another suite's tag length, too many SSRCs or without RTP is refused unsent",

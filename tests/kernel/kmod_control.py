@@ -135,15 +135,27 @@ def srtp_with(**kw):
 
 BAD_SRTP = [
     ("suite 0", srtp_with(suite=0), errno.ERANGE),
-    ("suite 3", srtp_with(suite=3), errno.ERANGE),
-    ("a 15-byte cipher key", srtp_with(cipher_key=bytes(15)), errno.ERANGE),
-    ("a 32-byte cipher key", srtp_with(cipher_key=bytes(32)), errno.ERANGE),
-    ("a 12-byte salt", srtp_with(salt=bytes(12)), errno.ERANGE),
+    ("suite 7", srtp_with(suite=7), errno.ERANGE),
+    ("a 15-byte cipher key", srtp_with(cipher_key=bytes(15)), errno.EINVAL),
+    ("a 33-byte cipher key", srtp_with(cipher_key=bytes(33)), errno.ERANGE),
+    ("a 32-byte cipher key for an AES-128 suite",
+     srtp_with(cipher_key=bytes(32)), errno.EINVAL),
+    ("a 12-byte salt for an AES-CM suite", srtp_with(salt=bytes(12)),
+     errno.EINVAL),
+    ("a 13-byte salt", srtp_with(salt=bytes(13)), errno.EINVAL),
     ("a 16-byte auth key", srtp_with(auth_key=bytes(16)), errno.ERANGE),
-    ("no auth key", srtp_with(auth_key=None), errno.EINVAL),
+    ("no auth key for an AES-CM suite", srtp_with(auth_key=None),
+     errno.EINVAL),
+    ("an auth key for an AES-GCM suite",
+     srtp_with(suite=rtpgnl.SUITE_GCM128, salt=bytes(12), tag_len=16),
+     errno.EINVAL),
+    ("a 14-byte salt for an AES-GCM suite",
+     srtp_with(suite=rtpgnl.SUITE_GCM128, auth_key=None, tag_len=16),
+     errno.EINVAL),
     ("no tag length", srtp_with(tag_len=None), errno.EINVAL),
     ("tag length 4 with the _80 suite", srtp_with(tag_len=4), errno.EINVAL),
-    ("tag length 11", srtp_with(tag_len=11), errno.ERANGE),
+    ("tag length 16 with the _80 suite", srtp_with(tag_len=16), errno.EINVAL),
+    ("tag length 17", srtp_with(tag_len=17), errno.ERANGE),
     ("keys without a suite", srtp_with(suite=None), errno.EINVAL),
     ("an SSRC state of 11 bytes", srtp_with() + rtpgnl.nla(6, bytes(11)),
      errno.EINVAL),
@@ -193,6 +205,14 @@ def case_srtp(r, nl):
                             "state": [(0xcafe, 3, 65000)]}
             and enc == {"suite": 2, "tag_len": 4, "state": []}
             else "decrypt %r, encrypt %r" % (dec, enc))
+    nl.cmd("TARGET_UPDATE", SRTP_LOCAL + [("SRTP_ENCRYPT", rtpgnl.srtp_nest(
+        suite=rtpgnl.SUITE_GCM256, cipher_key=bytes(32), salt=bytes(12),
+        tag_len=16))])
+    got = nl.cmd("TARGET_GET", SRTP_LOCAL)[0].get("SRTP_ENCRYPT", {})
+    r.check("an update to AEAD_AES_256_GCM (32-byte key, 12-byte salt, no "
+            "auth key, tag 16) is taken",
+            None if got == {"suite": rtpgnl.SUITE_GCM256, "tag_len": 16,
+                            "state": []} else "encrypt %r" % (got,))
     nl.cmd("TARGET_UPDATE", SRTP_LOCAL + [("SRTP_ENCRYPT", b"")])
     got = nl.cmd("TARGET_GET", SRTP_LOCAL)[0]
     r.check("an empty SRTP nest in an update turns that direction off and "

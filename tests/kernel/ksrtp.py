@@ -7,8 +7,9 @@
                    [--table N] [--log FILE] [--seconds S]
 
 The topology and daemon of tests/kernel/cases_kernel_path.sh (kpath.py's):
-the caller speaks SRTP (RTP/SAVP, a=crypto AES_CM_128_HMAC_SHA1_80 or _32,
-its own key), the callee plain RTP/AVP; rtpgated bridges them, first in
+the caller speaks SRTP (RTP/SAVP, a=crypto of each suite the module does:
+AES_CM_128 and AES_256_CM with HMAC_SHA1, AEAD_AES_128/256_GCM; its own
+key), the callee plain RTP/AVP; rtpgated bridges them, first in
 userspace, then - once learning has locked both sources - in xt_RTPGATE.
 Every SRTP packet is made and checked by tests/tools/srtp_peer (libsrtp2
 alone, no rtpgate code): what the caller protects arrives in clear at the
@@ -46,6 +47,8 @@ from ngclient import BencodeError, NgTimeout, Report  # noqa: E402
 from rtpgnl import NlError  # noqa: E402
 from srtpkit import Crypto, SrtpPeer, cryptos, srtp_sdp  # noqa: E402
 
+SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32",
+          "AES_256_CM_HMAC_SHA1_80", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM")
 COUNT = 100		# packets each way through the kernel
 BAD = 5			# forged, and replayed, packets
 SLACK = 2
@@ -346,7 +349,7 @@ def case_back_and_forth(ctx, pair):
 
 
 def run_calls(ctx, suite):
-    pair = SrtpPair(ctx, suite.lower()[-2:], suite)
+    pair = SrtpPair(ctx, suite.lower().replace("_", "")[-12:], suite)
     try:
         pair.open()
         if not case_handoff(ctx, pair):
@@ -525,7 +528,7 @@ def main():
         ctx = Ctx(opt, report)
         if opt.command == "bench":
             return cmd_bench(ctx, opt.seconds)
-        for suite in ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"):
+        for suite in SUITES:
             run_calls(ctx, suite)
     except (CaseError, NgTimeout, BencodeError, NlError, OSError,
             KeyError, TypeError) as e:

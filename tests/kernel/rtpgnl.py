@@ -40,7 +40,8 @@ NESTS = ("SRTP_DECRYPT", "SRTP_ENCRYPT")
 # enum rtpg_srtp_attr, enum rtpg_srtp_suite
 SRTP = {"SUITE": 1, "CIPHER_KEY": 2, "CIPHER_SALT": 3, "AUTH_KEY": 4,
         "TAG_LEN": 5, "SSRC_STATE": 6}
-SUITE_80, SUITE_32 = 1, 2
+SUITE_80, SUITE_32, SUITE_256_80, SUITE_256_32, SUITE_GCM128, SUITE_GCM256 = \
+    range(1, 7)
 ATTR_NAME = {v: k for k, v in ATTR.items()}
 INT_FMT = {"ABI_VERSION": "I", "TABLE": "I", "LOCAL_PORT": "H",
            "EXPECT_PORT": "H", "SOURCE_MODE": "B", "SRC_PORT": "H",
