@@ -28,7 +28,7 @@ const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_SRTP_REPLAY] = "srtp-replay",
 	[RG_DROP_SRTP] = "srtp-failed",
 	[RG_DROP_NOT_MEDIA] = "not-media",
-	[RG_DROP_DTLS_PENDING] = "dtls-pending",
+	[RG_DROP_SRTP_PENDING] = "srtp-pending",
 	[RG_DROP_NO_CONSENT] = "ice-no-consent",
 };
 
@@ -161,31 +161,55 @@ const struct sockaddr_storage *rg_relay_destination(const struct rg_stream *t)
 	return NULL;
 }
 
-/* SRTP bridging (call_crypto.h): what an SRTP party sends is decrypted,
- * what goes to one is encrypted, in place. false: drop it (counted). */
-static bool transcrypt(struct rg_stream *st, const struct rg_stream *t, bool rtcp,
-		       uint8_t *pkt, size_t *len, uint64_t drops[RG_DROP_COUNT])
+/* A packet SRTP refused: dropped and counted by why. false. */
+static bool srtp_refused(struct rg_stream *st, int rc, uint64_t drops[RG_DROP_COUNT])
 {
-	const struct rg_media_crypto *in = st->media->crypto, *out = t->media->crypto;
-	int rc = 0;
-
-	if ((in && in->dtls && !in->active) || (out && out->dtls && !out->active)) {
-		drops[RG_DROP_DTLS_PENDING]++;	/* no keys: nothing leaves in clear */
-		count(&st->c.errors, 1);
-		return false;
-	}
-	if (in && in->active)
-		rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) :
-			    rg_srtp_unprotect(in->rx, pkt, len);
-	if (!rc && out && out->active)
-		rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, RG_PKT_MAX) :
-			    rg_srtp_protect(out->tx, pkt, len, RG_PKT_MAX);
-	if (!rc)
-		return true;
 	drops[rc == -EBADMSG ? RG_DROP_SRTP_AUTH :
 	      rc == -EALREADY ? RG_DROP_SRTP_REPLAY : RG_DROP_SRTP]++;
 	count(&st->c.errors, 1);
 	return false;
+}
+
+static bool srtp_pending(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
+{
+	drops[RG_DROP_SRTP_PENDING]++;	/* no keys: nothing passes in clear */
+	count(&st->c.errors, 1);
+	return false;
+}
+
+/* SRTP bridging (call_crypto.h), in place: what an SRTP party sends is
+ * checked and decrypted before anything counts it, what goes to one is
+ * encrypted last. A party with crypto state speaks SRTP: until its keys
+ * are in place (the SDES answer, the DTLS handshake) nothing passes to or
+ * from it, so nothing leaves in clear or undecrypted. false: drop it
+ * (counted). */
+static bool srtp_in(struct rg_stream *st, bool rtcp, uint8_t *pkt, size_t *len,
+		    uint64_t drops[RG_DROP_COUNT])
+{
+	const struct rg_media_crypto *in = st->media->crypto;
+	int rc;
+
+	if (!in)
+		return true;
+	if (!in->active)	/* SRTP, not keyed yet (answer, DTLS) */
+		return srtp_pending(st, drops);
+	rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) : rg_srtp_unprotect(in->rx, pkt, len);
+	return rc ? srtp_refused(st, rc, drops) : true;
+}
+
+static bool srtp_out(struct rg_stream *st, const struct rg_stream *t, bool rtcp,
+		     uint8_t *pkt, size_t *len, uint64_t drops[RG_DROP_COUNT])
+{
+	const struct rg_media_crypto *out = t->media->crypto;
+	int rc;
+
+	if (!out)
+		return true;
+	if (!out->active)
+		return srtp_pending(st, drops);
+	rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, RG_PKT_MAX) :
+		    rg_srtp_protect(out->tx, pkt, len, RG_PKT_MAX);
+	return rc ? srtp_refused(st, rc, drops) : true;
 }
 
 /* Sends @n queued packets from @fd; a packet the kernel refuses is dropped
@@ -246,6 +270,8 @@ struct rg_stream *rg_relay_packet(struct rg_stream *st, uint8_t *pkt, size_t *le
 	if (m->crypto && m->crypto->ep && !m->crypto->active)
 		rg_relay_dtls_tick(st, drops);	/* a client may have to go on */
 	rtcp = st->is_rtcp || (m->mux && rtp_is_rtcp(pkt, *len));
+	if (!srtp_in(st, rtcp, pkt, len, drops))
+		return NULL;
 	if (!rtcp)
 		track_ssrc(st, pkt, *len, now_us);
 	t = rg_relay_target(st, rtcp);
@@ -254,7 +280,7 @@ struct rg_stream *rg_relay_packet(struct rg_stream *st, uint8_t *pkt, size_t *le
 		return drop(st, RG_DROP_NO_DESTINATION, drops);
 	if (!rg_relay_consent(t, now_us))
 		return drop(st, RG_DROP_NO_CONSENT, drops);
-	if (!transcrypt(st, t, rtcp, pkt, len, drops))
+	if (!srtp_out(st, t, rtcp, pkt, len, drops))
 		return NULL;
 	return t;
 }

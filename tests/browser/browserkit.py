@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 STATIC = {"/": ("page.html", "text/html; charset=utf-8"),
           "/page.js": ("page.js", "text/javascript; charset=utf-8")}
 MAX_BODY = 1 << 20
+GATHER_MS = 5000                # the page's wait for ICE gathering
 
 
 class PageError(Exception):
@@ -100,6 +101,14 @@ class PageServer:
                 raise PageError("page: %s failed: %s"
                                 % (op, res.get("error", "?")))
             return res.get("value") or {}
+
+    def attempt(self, op, **args):
+        """call(), but returns None or what went wrong instead of raising."""
+        try:
+            self.call(op, **args)
+            return None
+        except PageError as e:
+            return str(e)
 
     def _handler(self):
         server = self

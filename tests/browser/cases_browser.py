@@ -5,128 +5,58 @@ runner plays the SIP proxy), lets media flow for a few seconds and checks
 both ends, query and statistics. See run_browser.py for the picture.
 """
 
-import os
 import time
 import traceback
 
-from browserkit import PageError
-from mediakit import CaseError, Call, sdp, sdp_media
-from ngclient import NgTimeout, repo_root
+from browserkit import GATHER_MS, PageError
+from mediakit import CaseError, Call
+from ngclient import NgTimeout
+from sdp_browser import (TO_BROWSER, TO_PHONE, browser_sdp_problem,
+                         early_words, keep, phone_sdp, to_browser_problem,
+                         to_phone_problem)
+from cases_reinvite import reinvite
 from phonekit import PCMU, Phone, analyse
 
 PHONE_HZ = 1000
 MEDIA_SECONDS = 6               # of media both ways before the checks
-GATHER_MS = 5000
 CONNECT_MS = 15000
 # The browser's answer travels to the proxy (a 200 OK over WebSocket)
 # while the browser already runs ICE and DTLS with rtpgated: on loopback
 # the handshake ends within this time, before the NG answer is sent.
 SIP_DELAY = 0.5
-SDP_LOG = os.path.join(repo_root(), "build", "test-logs", "browser-sdp.log")
-
-TO_PHONE = {"transport-protocol": "RTP/AVP", "ICE": "remove",
-            "flags": ["replace-origin"]}
-TO_BROWSER = {"transport-protocol": "UDP/TLS/RTP/SAVPF", "ICE": "force"}
 
 
 class Sides:
-    """Where each party sends (Relay: the relay's address for it) and
-    which tag is the browser's."""
+    """Where each party sends (Relay: the relay's address for it), which
+    tag is the browser's, and the SDP rtpgated gave the browser."""
 
-    def __init__(self, to_phone, to_browser, browser_tag):
+    def __init__(self, to_phone, to_browser, browser_tag, browser_sdp):
         self.to_phone = to_phone
         self.to_browser = to_browser
         self.browser_tag = browser_tag
+        self.browser_sdp = browser_sdp
 
 
-# (name, phone address, who offers)
-DIRECTIONS = [("browser -> phone", "127.0.0.91", "browser"),
-              ("phone -> browser", "127.0.0.92", "phone")]
+# (name, phone address, who offers, whether the browser's SDP goes before
+# its candidates: an offer as trickle ICE sends it, an answer that reaches
+# rtpgated before the browser starts ICE)
+DIRECTIONS = [
+    ("browser -> phone", "127.0.0.91", "browser", False),
+    ("phone -> browser", "127.0.0.92", "phone", False),
+    ("browser -> phone, offer before candidates", "127.0.0.93", "browser",
+     True),
+    ("phone -> browser, answer before ICE starts", "127.0.0.94", "phone",
+     True),
+]
 
-# Not for a plain RTP/AVP phone: ICE, DTLS, and AVPF feedback (RFC 4585).
-NOT_FOR_PHONE = ("ice-ufrag", "ice-pwd", "ice-lite", "ice-options",
-                 "candidate", "end-of-candidates", "fingerprint", "setup",
-                 "rtcp-fb")
-
-
-def lines(text, prefix):
-    return [l[len(prefix):] for l in text.replace("\r\n", "\n").split("\n")
-            if l.startswith(prefix)]
-
-
-def proto(text):
-    m = lines(text, "m=")
-    return m[0].split()[2] if m and len(m[0].split()) > 2 else None
-
-
-def to_phone_problem(text):
-    """What is wrong with the SDP rtpgated gives the phone, or None."""
-    found = [a.partition(":")[0] for a in lines(text, "a=")
-             if a.partition(":")[0] in NOT_FOR_PHONE]
-    if proto(text) != "RTP/AVP":
-        return "m= protocol is %s, not RTP/AVP\n%s" % (proto(text), text)
-    if found:
-        return "attributes %s reach the phone\n%s" % (
-            sorted(set(found)), text)
-    if sdp_media(text)["c"] != "127.0.0.1":
-        return "c= is not the relay's 127.0.0.1\n" + text
-    return None
-
-
-def to_browser_problem(text, offer):
-    """What is wrong with the SDP rtpgated gives the browser, or None."""
-    attrs = lines(text, "a=")
-    m = sdp_media(text)
-    cands = [a.split() for a in attrs if a.startswith("candidate:")]
-    setup = [a for a in attrs if a.startswith("setup:")]
-    want_setup = "setup:actpass" if offer else "setup:passive"
-    problems = []
-    if proto(text) != "UDP/TLS/RTP/SAVPF":
-        problems.append("m= protocol is %s" % proto(text))
-    if "ice-lite" not in attrs:
-        problems.append("no a=ice-lite")
-    if not any(len(c) > 5 and c[4] == "127.0.0.1" and int(c[5]) == m["port"]
-               and c[1] == "1" for c in cands):
-        problems.append("no component 1 candidate 127.0.0.1:%s" % m["port"])
-    if not any(a.startswith("fingerprint:sha-256 ") for a in attrs):
-        problems.append("no a=fingerprint:sha-256")
-    if setup != [want_setup]:
-        problems.append("a=%s, wanted a=%s" % (setup, want_setup))
-    if "rtcp-mux" not in attrs:
-        problems.append("no a=rtcp-mux")
-    return "; ".join(problems) + "\n" + text if problems else None
-
-
-def browser_candidates_problem(text):
-    """None if every candidate the browser offers is on 127.0.0.1."""
-    others = [c for c in lines(text, "a=candidate:")
-              if c.split()[4:5] != ["127.0.0.1"]]
-    if not lines(text, "a=candidate:"):
-        return "the browser's SDP has no candidate\n" + text
-    return "non-loopback candidates: %s" % others if others else None
-
-
-def phone_sdp(phone):
-    """The phone's offer or answer: PCMU and PCMA, RTCP on port + 1."""
-    return sdp(phone.ep)
-
-
-def keep(name, what, text):
-    """Appends @text to build/test-logs/browser-sdp.log; returns it."""
-    with open(SDP_LOG, "a") as f:
-        f.write("=== %s: %s\n%s\n" % (name, what, text.replace("\r\n", "\n")))
-    return text
-
-
-def setup_browser_offers(report, name, call, page, phone):
+def setup_browser_offers(report, name, call, page, phone, early):
     """Browser offers, phone answers. Returns the Sides."""
     offer = keep(name, "the browser's offer",
-                 page.call("offer", call=name, ms=GATHER_MS)["sdp"])
-    report.check("%s: the browser offers UDP/TLS/RTP/SAVPF with host "
-                 "candidates on 127.0.0.1 only" % name,
-                 browser_candidates_problem(offer)
-                 or (None if proto(offer) == "UDP/TLS/RTP/SAVPF"
-                     else "m= protocol %s" % proto(offer)))
+                 page.call("offer", call=name, ms=GATHER_MS,
+                           early=early)["sdp"])
+    report.check("%s: the browser offers UDP/TLS/RTP/SAVPF with %s"
+                 % (name, early_words(early)),
+                 browser_sdp_problem(offer, early))
     reply = call.offer(offer, **TO_PHONE)
     report.check("%s: offer RTP/AVP ICE=remove replace-origin gives the "
                  "phone plain RTP/AVP without ICE, DTLS or rtcp-fb" % name,
@@ -134,53 +64,51 @@ def setup_browser_offers(report, name, call, page, phone):
                                        reply["sdp"])))
     reply = call.answer(keep(name, "the phone's answer", phone_sdp(phone)),
                         **TO_BROWSER)
-    keep(name, "answer to the browser", reply["sdp"])
+    to_browser = keep(name, "answer to the browser", reply["sdp"])
     report.check("%s: answer UDP/TLS/RTP/SAVPF ICE=force gives the browser "
-                 "ice-lite, a 127.0.0.1 candidate, a fingerprint, "
+                 "ICE credentials, a 127.0.0.1 candidate, a fingerprint, "
                  "setup:passive and rtcp-mux" % name,
-                 to_browser_problem(reply["sdp"], offer=False))
-    accepted = _page_ok(page, "remoteAnswer", call=name, sdp=reply["sdp"])
+                 to_browser_problem(to_browser, offer=False))
+    accepted = page.attempt("remoteAnswer", call=name, sdp=to_browser)
     report.check("%s: the browser accepts rtpgated's answer" % name, accepted)
-    return Sides(call.b, call.a, call.from_tag)
+    return Sides(call.b, call.a, call.from_tag, to_browser)
 
 
-def setup_phone_offers(report, name, call, page, phone):
-    """Phone offers, browser answers. Returns the Sides."""
+def setup_phone_offers(report, name, call, page, phone, early):
+    """Phone offers, browser answers (@early: to rtpgated before the
+    browser starts ICE, else SIP_DELAY after). Returns the Sides."""
     reply = call.offer(keep(name, "the phone's offer", phone_sdp(phone)),
                        **TO_BROWSER)
+    to_browser = keep(name, "offer to the browser", reply["sdp"])
     report.check("%s: offer UDP/TLS/RTP/SAVPF ICE=force gives the browser "
-                 "ice-lite, a 127.0.0.1 candidate, a fingerprint, "
+                 "ICE credentials, a 127.0.0.1 candidate, a fingerprint, "
                  "setup:actpass and rtcp-mux" % name,
-                 to_browser_problem(keep(name, "offer to the browser",
-                                         reply["sdp"]), offer=True))
+                 to_browser_problem(to_browser, offer=True))
     answer = keep(name, "the browser's answer",
-                  page.call("answer", call=name, sdp=reply["sdp"],
-                            ms=GATHER_MS)["sdp"])
-    report.check("%s: the browser answers with host candidates on 127.0.0.1 "
-                 "only and a=setup:active" % name,
-                 browser_candidates_problem(answer)
+                  page.call("answer", call=name, sdp=to_browser,
+                            ms=GATHER_MS, early=early)["sdp"])
+    report.check("%s: the browser answers with %s and a=setup:active"
+                 % (name, early_words(early)),
+                 browser_sdp_problem(answer, early)
                  or (None if "a=setup:active" in answer
                      else "no a=setup:active\n" + answer))
-    time.sleep(SIP_DELAY)
+    if not early:
+        time.sleep(SIP_DELAY)
     reply = call.answer(answer, **TO_PHONE)
     report.check("%s: answer RTP/AVP ICE=remove replace-origin gives the "
                  "phone plain RTP/AVP without ICE, DTLS or rtcp-fb" % name,
                  to_phone_problem(keep(name, "answer to the phone",
                                        reply["sdp"])))
-    return Sides(call.a, call.b, call.to_tag)
-
-
-def _page_ok(page, op, **args):
-    try:
-        page.call(op, **args)
-        return None
-    except PageError as e:
-        return str(e)
+    if early:
+        report.check("%s: the browser then takes its answer and starts ICE"
+                     % name, page.attempt("commitAnswer", call=name,
+                                          sdp=answer))
+    return Sides(call.a, call.b, call.to_tag, to_browser)
 
 
 def run_direction(report, daemon, page, direction, browser_hz):
     """One call in @direction, its checks, and its clean-up."""
-    name, phone_ip, offerer = direction
+    name, phone_ip, offerer, early = direction
     phone = Phone(phone_ip, PHONE_HZ)
     try:
         with daemon.client(timeout=2.0, retries=2) as client:
@@ -189,16 +117,18 @@ def run_direction(report, daemon, page, direction, browser_hz):
                 setup = setup_browser_offers if offerer == "browser" \
                     else setup_phone_offers
                 before = daemon_drops(call)
-                sides = setup(report, name, call, page, phone)
+                sides = setup(report, name, call, page, phone, early)
                 media_checks(report, name, call, page, phone, sides,
                              browser_hz)
-                counter_checks(report, name, call, sides, before)
+                if not early:
+                    reinvite(report, name, call, page, phone, sides)
+                counter_checks(report, name, call, sides, before, early)
             except (CaseError, PageError, NgTimeout, KeyError, ValueError,
                     TypeError):
                 report.fail("%s: the call runs to its end" % name,
                             traceback.format_exc(limit=3))
             finally:
-                _page_ok(page, "close", call=name)
+                page.attempt("close", call=name)
                 try:
                     call.delete()
                 except (CaseError, NgTimeout) as e:
@@ -327,33 +257,39 @@ def webrtc_checks(report, name, call, sides, reply):
                  else "medias: %r" % media)
 
 
-def counter_checks(report, name, call, sides, before):
+def counter_checks(report, name, call, sides, before, early):
     """query: packets from both parties; the only drops are packets sent
     before the browser had nominated and rtpgated had its keys (the phone
-    sends at once, the browser before its answer reached rtpgated);
-    statistics: no SRTP drops during the call."""
+    sends at once, the browser before its answer reached rtpgated; with an
+    @early SDP there is no address for the browser before its nomination);
+    statistics: no SRTP drops during the call. Media still flows, so the
+    query is bracketed by two statistics."""
+    reasons = ("srtp-pending", "ice-no-consent") + \
+        (("no-destination",) if early else ())
+    low = daemon_drops(call)
     reply = call.query()
+    high = daemon_drops(call)
     webrtc_checks(report, name, call, sides, reply)
-    after = daemon_drops(call)
-    drops = {k: v - before.get(k, 0) for k, v in after.items()}
     counts = {}
     for tag in (call.from_tag, call.to_tag):
         streams = call.streams(tag, reply)
         who = "browser" if tag == sides.browser_tag else "phone"
         counts[who] = (streams["RTP"]["stats"]["packets"],
                        sum(s["stats"]["errors"] for s in streams.values()))
-    early = drops.get("dtls-pending", 0) + drops.get("ice-no-consent", 0)
-    others = {k: v for k, v in drops.items() if v and k not in
-              ("dtls-pending", "ice-no-consent")}
+    errors = sum(e for _, e in counts.values())
+    span = [sum(d.get(r, 0) - before.get(r, 0) for r in reasons)
+            for d in (low, high)]
+    drops = {k: v - before.get(k, 0) for k, v in high.items()}
+    others = {k: v for k, v in drops.items() if v and k not in reasons}
     report.check("%s: query counts RTP packets from both parties and errors "
-                 "only for the %d packets dropped before ICE and DTLS were "
-                 "done" % (name, early),
+                 "only for the packets dropped (%s) before ICE and DTLS "
+                 "were done" % (name, ", ".join(reasons)),
                  None if all(p > 0 for p, _ in counts.values())
-                 and sum(e for _, e in counts.values()) == early
-                 and not others
-                 else "(packets, errors): %r; drops during the call %r"
-                 % (counts, drops))
-    srtp = {k: v for k, v in drops.items() if k.startswith("srtp")}
+                 and span[0] <= errors <= span[1] and not others
+                 else "(packets, errors): %r; such drops %d..%d; drops during "
+                 "the call %r" % (counts, span[0], span[1], drops))
+    srtp = {k: v for k, v in drops.items()
+            if k in ("srtp-auth", "srtp-replay", "srtp-failed")}
     report.check("%s: statistics counts no srtp-auth, srtp-replay or "
                  "srtp-failed drops" % name,
                  None if srtp and not any(srtp.values()) else "drops: %r"

@@ -157,26 +157,51 @@ async function waitConnected(pc, ms) {
 }
 
 const ops = {
-	// The caller: a new call that offers the microphone.
+	// The caller: a new call that offers the microphone; with cmd.early,
+	// the offer goes before any candidate is gathered (as with trickle).
 	async offer(cmd) {
 		const call = newCall(cmd.call);
 		await sendMicrophone(call.pc);
 		await call.pc.setLocalDescription(await call.pc.createOffer());
-		await gathered(call.pc, cmd.ms);
+		if (!cmd.early)
+			await gathered(call.pc, cmd.ms);
 		return { sdp: call.pc.localDescription.sdp };
 	},
 	async remoteAnswer(cmd) {
 		await callOf(cmd).pc.setRemoteDescription({ type: 'answer', sdp: cmd.sdp });
 		return {};
 	},
-	// The callee: a new call that answers @sdp with the microphone.
+	// The callee: a new call that answers @sdp with the microphone. With
+	// cmd.early the answer is only created: no candidate, and no ICE or
+	// DTLS until commitAnswer.
 	async answer(cmd) {
 		const call = newCall(cmd.call);
 		await call.pc.setRemoteDescription({ type: 'offer', sdp: cmd.sdp });
 		await sendMicrophone(call.pc);
-		await call.pc.setLocalDescription(await call.pc.createAnswer());
+		const answer = await call.pc.createAnswer();
+		if (cmd.early)
+			return { sdp: answer.sdp };
+		await call.pc.setLocalDescription(answer);
 		await gathered(call.pc, cmd.ms);
 		return { sdp: call.pc.localDescription.sdp };
+	},
+	// A re-INVITE: a new offer, or an answer to @sdp, on the existing call.
+	async reoffer(cmd) {
+		const pc = callOf(cmd).pc;
+		await pc.setLocalDescription(await pc.createOffer());
+		await gathered(pc, cmd.ms);
+		return { sdp: pc.localDescription.sdp };
+	},
+	async reanswer(cmd) {
+		const pc = callOf(cmd).pc;
+		await pc.setRemoteDescription({ type: 'offer', sdp: cmd.sdp });
+		await pc.setLocalDescription(await pc.createAnswer());
+		await gathered(pc, cmd.ms);
+		return { sdp: pc.localDescription.sdp };
+	},
+	async commitAnswer(cmd) {
+		await callOf(cmd).pc.setLocalDescription({ type: 'answer', sdp: cmd.sdp });
+		return {};
 	},
 	async connected(cmd) {
 		return waitConnected(callOf(cmd).pc, cmd.ms);

@@ -5,7 +5,7 @@
                    [--no-netns]
 
     headless Chromium --ICE (full agent) + DTLS-SRTP + SRTP, rtcp-mux-->
-        rtpgated (ICE-lite, 127.0.0.1) --RTP/AVP PCMU, RTCP on port + 1-->
+        rtpgated (ICE, 127.0.0.1) --RTP/AVP PCMU, RTCP on port + 1-->
             phone: Python sockets on 127.0.0.9x
 
 No SIP: this runner plays the SIP proxy. It talks NG to rtpgated with the
@@ -23,11 +23,12 @@ The browser is Debian's chromium, headless, with a fake microphone that
 plays a 440 Hz tone (a WAV file written here). It loads page.html from a
 small HTTP server on 127.0.0.1 and runs what this runner asks of it
 (browserkit.py): getUserMedia, RTCPeerConnection with no ICE servers,
-offer or answer (no trickle), getStats(). The phone (phonekit.py) sends a
+offer or answer (sent once ICE gathering is complete, or early: see
+below), getStats(). The phone (phonekit.py) sends a
 1000 Hz PCMU tone at 50 packets/s and records what reaches it.
 
 Checked per direction: the SDP each side gets (no ICE or DTLS towards the
-phone; ice-lite, a 127.0.0.1 candidate, a fingerprint, a=setup and
+phone; ICE credentials, a 127.0.0.1 candidate, a fingerprint, a=setup and
 rtcp-mux towards the browser); the browser accepts it and reaches ICE and
 DTLS "connected" on a 127.0.0.1 pair; the phone receives decrypted RTP
 from the relay port its SDP names (version 2, PCMU, one SSRC, consecutive
@@ -37,12 +38,17 @@ the relay's RTCP port; the browser receives the phone's packets
 established and ICE nominated for the browser, counts packets both ways,
 statistics no SRTP drops. When the phone calls, the NG answer goes 0.5 s
 after the browser's (the 200 OK's way through the proxy), so the browser
-has finished its handshake before rtpgated knows its fingerprint.
+has finished its handshake before rtpgated knows its fingerprint. After
+the checks the offerer re-INVITEs (cases_reinvite.py). Each
+direction runs a second time with the browser's SDP sent early: an offer
+before any candidate is gathered (trickle style), an answer that reaches
+rtpgated before the browser starts ICE.
 
 It re-runs itself in a new network namespace with only a loopback
 interface (unshare --net, so it needs root), so the browser has no other
-address to use and nothing it sends can leave the machine; where that
-cannot be made the suite is skipped, saying why. Every process it
+address to use, nothing it sends can leave the machine, and no port
+it or rtpgated binds can clash with another suite; where that cannot be
+made the suite is skipped, saying why. Every process it
 starts (rtpgated, Chromium and its children, the HTTP server thread) is
 stopped by its PID, also on failure. Without Chromium it says so and
 reports the suite as skipped.
@@ -67,13 +73,14 @@ sys.path[:0] = [HERE, os.path.join(TESTS, "ng"), os.path.join(TESTS, "media")]
 
 from browserkit import Chromium, PageServer, find_chromium, \
     write_tone  # noqa: E402
-from cases_browser import DIRECTIONS, SDP_LOG, run_direction  # noqa: E402
+from cases_browser import DIRECTIONS, run_direction  # noqa: E402
+from sdp_browser import SDP_LOG  # noqa: E402
 from ngclient import (Daemon, DaemonError, Report, daemon_shutdown_check,
                       missing_daemon, repo_root)  # noqa: E402
 
 PORT_MIN, PORT_MAX = 29000, 29999
 BROWSER_HZ = 440
-WHOLE_RUN = 300                 # seconds; a normal run takes about 35
+WHOLE_RUN = 300                 # seconds; a normal run takes about 45
 LOG_DIR = os.path.join(repo_root(), "build", "test-logs")
 
 
@@ -122,7 +129,7 @@ def wait_page(page, browser, timeout):
 
 
 def run_browser(report, args, daemon, tmp):
-    """Starts the page server and Chromium, runs both directions."""
+    """Starts the page server and Chromium, runs the calls."""
     wav = os.path.join(tmp, "tone.wav")
     write_tone(wav, BROWSER_HZ)
     log = os.path.join(LOG_DIR, "browser-chromium.log")
