@@ -221,7 +221,9 @@ static void merge(struct rg_kernel_srtp *out, const struct rg_kernel_srtp *seen)
 /* Fills @t->decrypt and @t->encrypt for packets arriving on @s and
  * leaving from @to (kind @rtcp), from libsrtp's state merged with @seen
  * (NULL: none): per SSRC, the higher packet index. Returns 0 (plain
- * streams too), or -ENOTSUP with *@why saying what keeps it in
+ * streams too), -EAGAIN while an SRTP side has no keys yet (the SDES
+ * answer or the DTLS handshake is to come: the kernel would forward its
+ * packets unprotected), or -ENOTSUP with *@why saying what keeps it in
  * userspace. */
 static int srtp_describe(const struct rg_stream *s, const struct rg_stream *to,
 			     bool rtcp, const struct rg_srtp_seen *seen,
@@ -232,6 +234,8 @@ static int srtp_describe(const struct rg_stream *s, const struct rg_stream *to,
 
 	memset(&t->decrypt, 0, sizeof(t->decrypt));
 	memset(&t->encrypt, 0, sizeof(t->encrypt));
+	if ((in && !dec) || (out && !enc))	/* an SRTP party not keyed yet */
+		return -EAGAIN;
 	if (!dec && !enc)
 		return 0;
 	if (rtcp) {
@@ -338,11 +342,15 @@ static bool describe_srtp(struct rg_offload *o, const struct rg_stream *s,
 	const struct rg_srtp_seen *seen;
 	const char *why = NULL;
 	GBytes *key = local_key(&t->local);
+	int rc;
 
 	seen = g_hash_table_lookup(o->seen, key);
 	g_bytes_unref(key);
-	if (!srtp_describe(s, to, rtcp, seen, t, &why))
+	rc = srtp_describe(s, to, rtcp, seen, t, &why);
+	if (!rc)
 		return true;
+	if (rc == -EAGAIN)	/* keys to come: asked again at the next notice */
+		return false;
 	if (!o->srtp_warned && !rtcp)
 		rg_log_call(LOG_INFO, s->media->ml->call->id,
 			    "port %u: SRTP with %s stays in userspace", s->local_port, why);
