@@ -128,7 +128,8 @@ class Setup:
         self.call_s = call_s
         self.runtime = tempfile.mkdtemp(prefix="rtpgate-sip-")
         self.sip_port = free_udp_port(RELAY)
-        self.ws_port = free_udp_port(RELAY)     # nothing else binds here
+        # For TCP: in this namespace nothing else binds ports.
+        self.ws_port = free_udp_port(RELAY)
         PHONE.sip_port = free_udp_port(PHONE.ip)
         self.tones = {PHONE.user: os.path.join(self.runtime, "phone.wav"),
                       BROWSER.user: os.path.join(self.runtime, "browser.wav")}
@@ -185,7 +186,7 @@ def page_step(report, sentence, page, op, **args):
         return None
 
 
-def media_checks(report, name, page, client, phone, watch_proc, setup):
+def media_checks(report, name, page, client, watch_proc, setup):
     """While the call lasts: rtpgated's query and drops (rb's checks), then
     the browser's getStats() a second before the hang-up."""
     before = rb.drops(client)
@@ -257,7 +258,7 @@ def one_call(report, setup, page, client, browser_calls):
         name, run = "phone calls browser", "2-phone-browser"
         extra = ["-e", "/dial sip:%s@%s:%d" % (BROWSER.user, RELAY,
                                               setup.sip_port),
-                 "-t", str(setup.call_s)]
+                 "-t", str(setup.call_s + 2)]     # after the checks
         op, args = "accept", {}
     phone = start_phone(report, setup, run, extra)
     if phone is None:
@@ -270,8 +271,8 @@ def one_call(report, setup, page, client, browser_calls):
         check_dialogue(report, name, res, caller=browser_calls)
         if res.get("state") != "Established":
             return
-        w, before = media_checks(report, name, page, client, phone,
-                                 phone.proc, setup)
+        w, before = media_checks(report, name, page, client, phone.proc,
+                                 setup)
         hang_up(report, name, page, phone, browser_calls)
         after_bye(report, name, client, phone, w, before, setup)
     finally:
