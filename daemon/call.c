@@ -14,7 +14,7 @@ struct rg_calls {
 static void media_destroy(struct rg_media *m)
 {
 	rg_media_crypto_free(m);
-	rg_media_ice_free(m);
+	rg_media_ice_forget(m);
 	g_free(m->mid);
 	if (m->has_ports)
 		rg_port_pool_put(m->ml->iface->ports, &m->ports);

@@ -32,6 +32,7 @@ struct rg_worker;
 struct rg_offload;
 struct rg_media_crypto;
 struct rg_ice;
+struct rg_ice_driver;
 
 #define RG_SSRC_SLOTS 4		/* SSRCs tracked per stream */
 
@@ -92,8 +93,12 @@ struct rg_media {
 	/* ICE (call_ice.h): rtpgate's agent towards this party, and the
 	 * party's own credentials when its SDP had them */
 	struct rg_ice *ice;
+	struct rg_ice_driver *ice_driver;	/* sends its checks (full agent) */
 	bool ice_peer;
+	bool ice_peer_lite;		/* its SDP said a=ice-lite */
+	bool ice_lite_asked;		/* ICE-lite: rtpgate lite towards it */
 	char *ice_ufrag, *ice_pwd;
+	GPtrArray *ice_candidates;	/* its a=candidate values (char *) */
 	char *mid;			/* this party's a=mid, to answer with */
 };
 

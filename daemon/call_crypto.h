@@ -18,6 +18,10 @@
  * DTLS party is always terminated, so DTLS on both sides means two
  * handshakes, and DTLS can face SDES as well as plain RTP.
  *
+ * A media has crypto state exactly when its party speaks SRTP that
+ * rtpgate bridges; until the keys are in place (the SDES answer, the
+ * DTLS handshake) its media is dropped as srtp-pending (relay.c).
+ *
  * The SDES contexts are created and replaced by the control thread while
  * the call is paused; the call's worker uses them (relay.c), and for a
  * DTLS party creates them when the handshake is done (relay_webrtc.c).
@@ -100,6 +104,13 @@ void rg_media_crypto_reset(struct rg_media_crypto *c);
 int rg_dtls_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 		     struct sdp_media *m, struct rg_media *x, bool offer,
 		     const struct rg_dtls_cert *cert);
+
+/* @c's handshake has ended, or may have: on success its exported keys
+ * become @c's SRTP contexts (active), on failure that is logged once,
+ * naming @call_id and @port; its outcome is published for query. The
+ * worker calls it as DTLS arrives; the control thread (call paused) when
+ * the peer's fingerprint comes after the handshake. */
+void rg_dtls_finish(struct rg_media_crypto *c, const char *call_id, unsigned port);
 
 /* The SDP going to the DTLS party @x gets rtpgate's a=fingerprint and
  * a=setup (offer: actpass; answer: passive, or active if @x offered

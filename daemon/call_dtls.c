@@ -22,6 +22,7 @@
 #include "call.h"
 #include "call_crypto.h"
 #include "log.h"
+#include "srtp.h"
 
 /* a=fingerprint:<hash> <hex> of @m, else of the session */
 static const struct sdp_line *find_fingerprint(const struct sdp_session *sdp,
@@ -64,10 +65,50 @@ static int record_fingerprint(struct ng_request *req, struct rg_media_crypto *c,
 /* The endpoint for @c in @role: kept if it has that role and already
  * checks against the fingerprint now recorded (or has none yet), else
  * made anew. */
-static int ensure_endpoint(struct ng_request *req, struct rg_media_crypto *c,
+void rg_dtls_finish(struct rg_media_crypto *c, const char *call_id, unsigned port)
+{
+	enum rg_dtls_state state = rg_dtls_state(c->ep);
+	struct rg_srtp *in = NULL, *out = NULL;
+	struct sdes_crypto tx, rx;
+	const char *err = NULL;
+
+	atomic_store_explicit(&c->outcome, (int)state, memory_order_relaxed);
+	if (c->active || state != RG_DTLS_DONE) {
+		if (state == RG_DTLS_FAILED && !c->failure_logged)
+			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP on port %u failed: %s",
+				    port, rg_dtls_error(c->ep));
+		c->failure_logged |= state == RG_DTLS_FAILED;
+		return;
+	}
+	if (rg_dtls_srtp_keys(c->ep, &tx, &rx) == 0) {
+		in = rg_srtp_create(RG_SRTP_UNPROTECT, &rx, &err);
+		out = in ? rg_srtp_create(RG_SRTP_PROTECT, &tx, &err) : NULL;
+	}
+	if (!out) {
+		rg_srtp_destroy(in);
+		atomic_store_explicit(&c->outcome, RG_DTLS_FAILED, memory_order_relaxed);
+		if (!c->failure_logged)
+			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP keys on port %u refused: %s",
+				    port, err ? err : "export failed");
+		c->failure_logged = true;
+	} else {
+		c->rx = in;
+		c->tx = out;
+		c->rx_key = rx;
+		c->tx_key = tx;
+		c->active = true;
+		rg_log_call(LOG_INFO, call_id, "DTLS-SRTP on port %u established (%s)",
+			    port, rx.suite->name);
+	}
+	explicit_bzero(&tx, sizeof(tx));
+	explicit_bzero(&rx, sizeof(rx));
+}
+
+static int ensure_endpoint(struct ng_request *req, struct rg_media *x,
 			   enum rg_dtls_role role, const struct rg_dtls_cert *cert,
 			   bool with_fp)
 {
+	struct rg_media_crypto *c = x->crypto;
 	const char *err = NULL;
 
 	if (!cert)
@@ -82,6 +123,9 @@ static int ensure_endpoint(struct ng_request *req, struct rg_media_crypto *c,
 					       c->fp_hash, c->fp);
 			memcpy(c->ep_fp, c->fp, sizeof(c->ep_fp));
 			memcpy(c->ep_fp_hash, c->fp_hash, sizeof(c->ep_fp_hash));
+			/* the handshake may have ended before the fingerprint
+			 * came (a browser answering): keys now, or failure */
+			rg_dtls_finish(c, x->ml->call->id, x->rtp.local_port);
 			return 0;
 		}
 	}
@@ -135,7 +179,7 @@ int rg_dtls_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 		role = RG_DTLS_SERVER;
 	else
 		return ng_fail(req, "Unusable a=setup:%s in a DTLS-SRTP answer", c->setup);
-	return ensure_endpoint(req, c, role, cert, true);
+	return ensure_endpoint(req, x, role, cert, true);
 }
 
 /* rtpgate's a=setup towards @c's party, and the role it makes rtpgate. */
@@ -179,6 +223,6 @@ int rg_dtls_sdp_to(struct ng_request *req, struct sdp_media *m, struct rg_media 
 	if (!sdp_attr_append(req->arena, &m->lines, "fingerprint", fp) ||
 	    !sdp_attr_append(req->arena, &m->lines, "setup", setup))
 		return ng_fail(req, "Request too large");
-	rc = ensure_endpoint(req, c, role, cert, c->fp[0] != '\0');
+	rc = ensure_endpoint(req, x, role, cert, c->fp[0] != '\0');
 	return rc;
 }

@@ -248,8 +248,10 @@ static int prepare_media(struct ng_request *req, const struct sdp_session *sdp,
 		if (rg_media_take_ports(sm) || rg_media_take_ports(rm))
 			return ng_fail(req, "Ran out of ports");
 	}
-	if (offer)
+	if (offer) {
 		record_mid(m, sm);
+		sm->ice_lite_asked = req->ice_lite & NG_ICE_LITE_BACKWARD;
+	}
 	learn_peer(req, sdp, m, sm);
 	return rg_ice_sdp_from(req, sdp, m, sm);
 }
@@ -292,18 +294,24 @@ static const char *transport_name(enum ng_transport t)
 	}
 }
 
-/* The protocol the receiver sees: as asked by transport-protocol, or in an
- * answer the one the receiver offered (an offer turned from AVPF into AVP,
- * or from SRTP into RTP, is answered in the offer's profile again). */
+/* The protocol the receiver sees: in an offer as asked by
+ * transport-protocol; in an answer always the one the receiver offered
+ * (RFC 3264 6: an offer turned from AVPF into AVP, or from SRTP into RTP,
+ * is answered in the offer's profile again), whatever transport-protocol
+ * says -- a different one is ignored with a warning. */
 static int rewrite_protocol(struct ng_request *req, struct sdp_media *m,
 			    const struct rg_media *rm, bool offer)
 {
 	const char *want = transport_name(req->transport);
 	size_t len;
 
-	if (!want && !offer && rm && rm->protocol && is_rtp_profile(rm->protocol) &&
-	    is_rtp_profile(m->proto))
+	if (!offer && rm && rm->protocol && is_rtp_profile(rm->protocol) &&
+	    is_rtp_profile(m->proto)) {
+		if (want && strcmp(want, rm->protocol))
+			ng_warn(req, "transport-protocol %s ignored: the answer keeps the offer's %s",
+				want, rm->protocol);
 		want = rm->protocol;
+	}
 	if (!want || strcmp(want, m->proto) == 0)
 		return 0;
 	if (!is_rtp_profile(m->proto))
@@ -335,8 +343,10 @@ struct rewrite {
 	bool offer;
 	bool sender_ice;		/* the SDP as it came had ICE */
 	bool ice_removed;		/* the sender's ICE attributes were taken out */
-	bool ice_added;			/* rtpgate's were put in */
+	bool ice_added;			/* rtpgate's were put in, and ... */
+	bool ice_lite;			/* ... one of its agents is lite */
 	const struct rg_dtls_cert *cert;
+	struct rg_ice_driver *ice_driver;
 };
 
 /* a=rtcp for the receiver's media: its RTCP port, or in an answer where
@@ -417,10 +427,11 @@ static int rewrite_media(struct rewrite *w, struct sdp_media *m)
 	m->num_ports = 0;	/* one relay pair per m= */
 	rewrite_connection(req->arena, w->sdp, m, w->r->iface, sm && !sm->hold);
 	ice = rg_ice_wanted(req, w->sender_ice, rm, w->offer);
-	rc = rg_ice_sdp_to(req, m, rm, w->r->iface, ice, w->offer);
+	rc = rg_ice_sdp_to(req, m, rm, w->r->iface, ice, w->offer, w->ice_driver);
 	if (rc)
 		return rc;
 	w->ice_added |= ice;
+	w->ice_lite |= ice && rg_ice_sdp_lite(rm);
 	return rewrite_rtcp_attr(req, m, rm, w->r->iface, w->offer);
 }
 
@@ -440,7 +451,7 @@ static int rewrite_session_attrs(struct rewrite *w)
 	if (g && g->attr_value && !strncmp(g->attr_value, "BUNDLE ", 7) &&
 	    strchr(g->attr_value + 7, ' '))
 		sdp_attr_remove(lines, "group");
-	if (w->ice_added && !sdp_attr_append(w->req->arena, lines, "ice-lite", NULL))
+	if (w->ice_lite && !sdp_attr_append(w->req->arena, lines, "ice-lite", NULL))
 		return ng_fail(w->req, "Request too large");
 	return 0;
 }
@@ -488,6 +499,7 @@ static int process_sdp(struct rg_ctx *ctx, struct ng_request *req,
 	struct rewrite w = {
 		.req = req, .sdp = sdp, .s = s, .r = r, .offer = offer,
 		.sender_ice = rg_ice_sdp_has_ice(sdp), .cert = ctx->dtls_cert,
+		.ice_driver = ctx->ice_driver,
 	};
 	const struct rg_interface *iface = r->iface;
 	struct sdp_media *m;

@@ -135,7 +135,12 @@ static void add_webrtc(struct rg_arena *a, struct bencode_item *d,
 	ice = bencode_dict_add_dict(a, d, "ICE");
 	if (!ice)
 		return;
-	bencode_dict_add_str(a, ice, "role", "lite");
+	bencode_dict_add_str(a, ice, "role", !rg_ice_is_full(m->ice) ? "lite" :
+			     rg_ice_controlling(m->ice) ? "controlling" : "controlled");
+	bencode_dict_add_int(a, ice, "checks sent ok",
+			     (int64_t)rg_ice_count(m->ice, RG_ICE_EV_CHECK_SUCCEEDED));
+	bencode_dict_add_int(a, ice, "checks sent failed",
+			     (int64_t)rg_ice_count(m->ice, RG_ICE_EV_CHECK_FAILED));
 	bencode_dict_add_int(a, ice, "checks answered",
 			     (int64_t)rg_ice_count(m->ice, RG_ICE_EV_SUCCESS));
 	bencode_dict_add_int(a, ice, "nominations",

@@ -21,6 +21,7 @@ struct rg_media_engine;
 struct rg_nft_rules;
 struct rg_offload;
 struct rg_dtls_cert;
+struct rg_ice_driver;
 
 #define RG_NG_BUCKETS 13	/* handling-time histogram: bounds, then +Inf */
 
@@ -111,6 +112,7 @@ struct rg_ctx {
 	struct rg_offload *offload;	/* which streams the kernel forwards */
 	struct rg_nft_rules *nft_rules;	/* steer relay ports to the kernel */
 	struct rg_dtls_cert *dtls_cert;	/* DTLS-SRTP identity; NULL: no DTLS */
+	struct rg_ice_driver *ice_driver; /* full ICE agents' checks; NULL: lite only */
 	struct rg_stats stats;
 	struct rg_load load;		/* offer refusal by load (ratelimit.h) */
 	int64_t started_us;		/* wall clock at start */

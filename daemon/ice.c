@@ -1,6 +1,7 @@
-/* ice.c - the ICE-lite agent of ice.h: credentials, host candidate lines
- * and the answers to connectivity checks. The STUN wire format is
- * lib/stun's; this file decides what to say, never how to encode it.
+/* ice.c - the agent of ice.h: credentials, host candidate lines and the
+ * answers to connectivity checks; the checks a full agent sends are
+ * ice_checks.c's. The STUN wire format is lib/stun's; this file decides
+ * what to say, never how to encode it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <sys/random.h>
 
 #include "ice.h"
+#include "ice_private.h"
 #include "stun.h"
 
 #define HOST_TYPE_PREF		126	/* RFC 8445 5.1.2.2 */
@@ -27,32 +29,6 @@ _Static_assert(RG_ICE_PWD_LEN * 6 >= 128 && RG_ICE_UFRAG_LEN * 6 >= 24,
  * one random byte's low six bits pick one without bias. */
 static const char ice_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* One generation of credentials: what both sides' SDP carried. */
-struct ice_creds {
-	char lufrag[RG_ICE_CRED_MAX + 1];
-	char lpwd[RG_ICE_CRED_MAX + 1];
-	char rufrag[RG_ICE_CRED_MAX + 1];	/* "" until known */
-	char rpwd[RG_ICE_CRED_MAX + 1];
-};
-
-struct ice_component {
-	bool selected;
-	struct sockaddr_storage addr;	/* the nominated source */
-	socklen_t addrlen;
-	int64_t consent_us;		/* last good check from @addr */
-};
-
-/* Owned by one worker; see ice.h for the control thread's access. */
-struct rg_ice {
-	struct ice_creds cur;
-	/* During a restart, the generation last proven in use: accepted
-	 * until a check succeeds with @cur (RFC 8445 9). */
-	struct ice_creds prev;
-	bool has_prev;
-	struct ice_component comp[RG_ICE_COMPONENTS];
-	uint64_t count[RG_ICE_EV_COUNT];	/* relaxed atomics */
-};
 
 /* The error responses, RFC 8489 14.8 reason phrases. */
 static const struct {
@@ -77,6 +53,8 @@ static const char *const event_names[RG_ICE_EV_COUNT] = {
 	[RG_ICE_EV_UNAUTHENTICATED] = "unauthenticated",
 	[RG_ICE_EV_UNKNOWN_ATTR] = "unknown-attribute",
 	[RG_ICE_EV_ROLE_CONFLICT] = "role-conflict",
+	[RG_ICE_EV_CHECK_SUCCEEDED] = "check-succeeded",
+	[RG_ICE_EV_CHECK_FAILED] = "check-failed",
 };
 
 /* ---- credentials ---- */
@@ -123,10 +101,14 @@ struct rg_ice *rg_ice_create(void)
 	if (!ice)
 		return NULL;
 	if (random_chars(ice->cur.lufrag, RG_ICE_UFRAG_LEN) ||
-	    random_chars(ice->cur.lpwd, RG_ICE_PWD_LEN)) {
+	    random_chars(ice->cur.lpwd, RG_ICE_PWD_LEN) ||
+	    getrandom(&ice->tiebreaker, sizeof(ice->tiebreaker), 0) !=
+		    (ssize_t)sizeof(ice->tiebreaker) ||
+	    pthread_mutex_init(&ice->lock, NULL)) {
 		free(ice);
 		return NULL;
 	}
+	ice->components = RG_ICE_COMPONENTS;
 	return ice;
 }
 
@@ -134,6 +116,7 @@ void rg_ice_destroy(struct rg_ice *ice)
 {
 	if (!ice)
 		return;
+	pthread_mutex_destroy(&ice->lock);
 	explicit_bzero(ice, sizeof(*ice));
 	free(ice);
 }
@@ -162,12 +145,14 @@ int rg_ice_set_remote(struct rg_ice *ice, const char *ufrag, const char *pwd)
 {
 	if (!valid_cred(ufrag, 1) || !valid_cred(pwd, 1))
 		return -EINVAL;
-	if (!strcmp(ice->cur.rufrag, ufrag) && !strcmp(ice->cur.rpwd, pwd))
-		return 0;
-	if (ice->cur.rufrag[0])
-		keep_previous(ice);
-	strcpy(ice->cur.rufrag, ufrag);
-	strcpy(ice->cur.rpwd, pwd);
+	pthread_mutex_lock(&ice->lock);
+	if (strcmp(ice->cur.rufrag, ufrag) || strcmp(ice->cur.rpwd, pwd)) {
+		if (ice->cur.rufrag[0])
+			keep_previous(ice);
+		strcpy(ice->cur.rufrag, ufrag);
+		strcpy(ice->cur.rpwd, pwd);
+	}
+	pthread_mutex_unlock(&ice->lock);
 	return 0;
 }
 
@@ -178,9 +163,11 @@ int rg_ice_restart(struct rg_ice *ice)
 	if (random_chars(ufrag, RG_ICE_UFRAG_LEN) ||
 	    random_chars(pwd, RG_ICE_PWD_LEN))
 		return -EIO;
+	pthread_mutex_lock(&ice->lock);
 	keep_previous(ice);
 	strcpy(ice->cur.lufrag, ufrag);
 	strcpy(ice->cur.lpwd, pwd);
+	pthread_mutex_unlock(&ice->lock);
 	explicit_bzero(pwd, sizeof(pwd));
 	return 0;
 }
@@ -190,8 +177,10 @@ int rg_ice_set_local(struct rg_ice *ice, const char *ufrag, const char *pwd)
 	if (!valid_cred(ufrag, LOCAL_UFRAG_MIN) ||
 	    !valid_cred(pwd, LOCAL_PWD_MIN))
 		return -EINVAL;
+	pthread_mutex_lock(&ice->lock);
 	strcpy(ice->cur.lufrag, ufrag);
 	strcpy(ice->cur.lpwd, pwd);
+	pthread_mutex_unlock(&ice->lock);
 	return 0;
 }
 
@@ -258,7 +247,7 @@ int rg_ice_candidate_line(const char *addr, unsigned port, unsigned component,
 
 /* ---- checks ---- */
 
-static int counted(struct rg_ice *ice, enum rg_ice_event ev, int ret)
+int ice_counted(struct rg_ice *ice, enum rg_ice_event ev, int ret)
 {
 	__atomic_fetch_add(&ice->count[ev], 1, __ATOMIC_RELAXED);
 	return ret;
@@ -316,16 +305,29 @@ static int authenticate(const struct rg_ice *ice, const struct stun_msg *m,
 }
 
 /* What an authenticated request lacks or has too much of: an error code,
- * or 0 (RFC 8489 6.3.1, RFC 8445 7.1.1, 7.1.3, 7.3.1.1). */
-static int check_request(const struct stun_msg *m)
+ * or 0 (RFC 8489 6.3.1, RFC 8445 7.1.1, 7.1.3). A role conflict (RFC 8445
+ * 7.3.1.1) is settled by the tie-breakers: the larger one controls. A
+ * lite agent is always controlled, as if its tie-breaker were the
+ * smallest against a controlling peer and the largest against a
+ * controlled one. */
+static int check_request(struct rg_ice *ice, const struct stun_msg *m)
 {
+	bool controlling = m->present & STUN_HAS_ICE_CONTROLLING;
+	bool controlled = m->present & STUN_HAS_ICE_CONTROLLED;
+
 	if (m->n_unknown)
 		return 420;
-	if (m->present & STUN_HAS_ICE_CONTROLLED)
-		return 487;
-	if (!(m->present & STUN_HAS_ICE_CONTROLLING) ||
-	    !(m->present & STUN_HAS_PRIORITY))
+	if (!(m->present & STUN_HAS_PRIORITY) || controlling == controlled)
 		return 400;
+	if (controlling && ice->controlling) {
+		if (ice->tiebreaker >= m->ice_controlling)
+			return 487;
+		ice->controlling = false;
+	} else if (controlled && !ice->controlling) {
+		if (!ice->full || ice->tiebreaker < m->ice_controlled)
+			return 487;
+		ice->controlling = true;
+	}
 	return 0;
 }
 
@@ -366,8 +368,7 @@ static enum rg_ice_event error_event(int code)
 	return RG_ICE_EV_BAD_REQUEST;
 }
 
-static bool same_address(const struct sockaddr_storage *a,
-			 const struct sockaddr *b)
+bool ice_same_address(const struct sockaddr_storage *a, const struct sockaddr *b)
 {
 	const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
 	const struct sockaddr_in *b4 = (const struct sockaddr_in *)b;
@@ -396,8 +397,8 @@ static bool accept_check(struct rg_ice *ice, struct ice_component *k,
 
 	if (c == &ice->cur)
 		ice->has_prev = false;
-	if (m->present & STUN_HAS_USE_CANDIDATE &&
-	    !(k->selected && same_address(&k->addr, from))) {
+	if (m->present & STUN_HAS_USE_CANDIDATE && !ice->controlling &&
+	    !(k->selected && ice_same_address(&k->addr, from))) {
 		k->addrlen = from->sa_family == AF_INET ?
 			     sizeof(struct sockaddr_in) :
 			     sizeof(struct sockaddr_in6);
@@ -406,7 +407,7 @@ static bool accept_check(struct rg_ice *ice, struct ice_component *k,
 		k->selected = true;
 		moved = true;
 	}
-	if (k->selected && same_address(&k->addr, from))
+	if (k->selected && ice_same_address(&k->addr, from))
 		k->consent_us = now_us;
 	return moved;
 }
@@ -435,18 +436,20 @@ static int answer_request(struct rg_ice *ice, struct ice_component *k,
 	if (code < 0)
 		return code;
 	if (!code)
-		code = check_request(m);
+		code = check_request(ice, m);
 	n = write_response(m, c, code, from, resp, respcap);
 	if (n < 0)
 		return n;
 	if (code)
-		return counted(ice, error_event(code), n);
+		return ice_counted(ice, error_event(code), n);
 	if (accept_check(ice, k, m, c, from, now_us)) {
 		if (nominated)
 			*nominated = true;
-		counted(ice, RG_ICE_EV_NOMINATED, 0);
+		ice_counted(ice, RG_ICE_EV_NOMINATED, 0);
 	}
-	return counted(ice, RG_ICE_EV_SUCCESS, n);
+	if (ice->full)
+		ice_checked_by_peer(ice, (unsigned)(k - ice->comp) + 1, m, from);
+	return ice_counted(ice, RG_ICE_EV_SUCCESS, n);
 }
 
 int rg_ice_handle(struct rg_ice *ice, unsigned component,
@@ -456,6 +459,7 @@ int rg_ice_handle(struct rg_ice *ice, unsigned component,
 		  bool *nominated)
 {
 	struct stun_msg m;
+	int n = 0;
 
 	if (nominated)
 		*nominated = false;
@@ -463,19 +467,26 @@ int rg_ice_handle(struct rg_ice *ice, unsigned component,
 	    !valid_source(from, fromlen))
 		return -EINVAL;
 	if (!pkt || stun_parse(pkt, len, &m))
-		return counted(ice, RG_ICE_EV_MALFORMED, 0);
+		return ice_counted(ice, RG_ICE_EV_MALFORMED, 0);
 	/* RFC 8489 7.3: a wrong FINGERPRINT means it is not STUN */
 	if (m.fingerprint_off && stun_check_fingerprint(&m))
-		return counted(ice, RG_ICE_EV_FINGERPRINT, 0);
-	if (m.method != STUN_METHOD_BINDING ||
-	    m.cls == STUN_SUCCESS || m.cls == STUN_ERROR)
-		return counted(ice, RG_ICE_EV_IGNORED, 0);
+		return ice_counted(ice, RG_ICE_EV_FINGERPRINT, 0);
+	if (m.method != STUN_METHOD_BINDING)
+		return ice_counted(ice, RG_ICE_EV_IGNORED, 0);
 	if (m.cls == STUN_INDICATION)	/* RFC 8445 11: keepalive */
-		return counted(ice, RG_ICE_EV_KEEPALIVE, 0);
+		return ice_counted(ice, RG_ICE_EV_KEEPALIVE, 0);
 	if (!m.fingerprint_off)
-		return counted(ice, RG_ICE_EV_FINGERPRINT, 0);
-	return answer_request(ice, &ice->comp[component - 1], &m, from,
-			      now_us, resp, respcap, nominated);
+		return ice_counted(ice, RG_ICE_EV_FINGERPRINT, 0);
+	pthread_mutex_lock(&ice->lock);
+	if (m.cls == STUN_REQUEST)
+		n = answer_request(ice, &ice->comp[component - 1], &m, from,
+				   now_us, resp, respcap, nominated);
+	else if (!ice->full)
+		n = ice_counted(ice, RG_ICE_EV_IGNORED, 0);
+	else if (ice_response(ice, component, &m, from, now_us) && nominated)
+		*nominated = true;
+	pthread_mutex_unlock(&ice->lock);
+	return n;
 }
 
 /* ---- state ---- */

@@ -1,16 +1,18 @@
-/* ice.h - the ICE-lite agent of one media stream (RFC 8445 2.5, 8.2).
+/* ice.h - the ICE agent of one media stream (RFC 8445).
  *
- * rtpgate is ICE-lite towards WebRTC peers: it offers one host candidate
- * per component on its relay ports, never sends checks and only answers
- * them, and is always the controlled agent (RFC 8445 6.1.1). One struct
- * rg_ice holds the stream's credentials (one ice-ufrag / ice-pwd pair per
- * m= section, or per BUNDLE group) and, per component (1 RTP, 2 RTCP), the
- * address the peer nominated and when it last proved it is there.
+ * rtpgate offers one host candidate per component on its relay ports. An
+ * agent starts lite (RFC 8445 2.5): it only answers checks and is always
+ * controlled; rg_ice_set_full() (below) makes it a full agent that also
+ * sends checks and, when controlling, nominates. One struct rg_ice holds
+ * the stream's credentials (one ice-ufrag / ice-pwd pair per m= section)
+ * and, per component (1 RTP, 2 RTCP), the selected address and when it
+ * last proved it is there.
  *
  * No socket I/O: the worker hands in each STUN datagram that arrived on a
  * relay socket, with its source address and the socket's component, and
  * sends back whatever response comes out, from the same socket to the
- * same source. Time is the caller's clock (CLOCK_MONOTONIC, microseconds).
+ * same source; a full agent's own checks come out of rg_ice_next_check().
+ * Time is the caller's clock (microseconds).
  *
  * Choices where the RFCs leave room (or where the brief asked):
  * - Authentication (RFC 8489 9.1.3): a request without USERNAME or
@@ -25,33 +27,38 @@
  * - FINGERPRINT (RFC 8445 7.1, RFC 8489 7.3): a request without it, or
  *   any message with a wrong one, is dropped with no response (it may not
  *   be STUN at all). Every response carries it.
- * - Roles: a request with ICE-CONTROLLED gets 487 Role Conflict, whatever
- *   its tie-breaker: a lite agent cannot take the controlling role towards
- *   a full one, so it acts as if its own tie-breaker were the largest
- *   (RFC 8445 7.3.1.1). A request with neither ICE-CONTROLLING nor
- *   ICE-CONTROLLED, or without PRIORITY, gets 400 (RFC 8445 7.1.1, 7.1.3).
+ * - Roles (RFC 8445 7.3.1.1): a request claiming our role is a conflict,
+ *   settled by the tie-breakers -- the larger controls: we answer 487 or
+ *   take the other role. A lite agent cannot control, so a request with
+ *   ICE-CONTROLLED always gets 487. A request with neither or both of
+ *   ICE-CONTROLLING and ICE-CONTROLLED, or without PRIORITY, gets 400
+ *   (RFC 8445 7.1.1, 7.1.3).
  * - Unknown comprehension-required attributes: 420 with UNKNOWN-ATTRIBUTES
  *   after authentication (RFC 8489 6.3.1).
- * - Nomination: a successful check with USE-CANDIDATE makes its source the
- *   selected address of the component; a later nomination from another
- *   address replaces it (the latest wins, as renomination and network
- *   changes need).
- * - Consent: RFC 7675 section 4 exempts lite agents from sending consent
- *   checks; rtpgate applies its 30-second rule to the checks it receives
- *   instead. Each successful check from the selected address refreshes
- *   consent; rg_ice_consent_ok() turns false 30 s after the last one, and
- *   true again if checks come back.
+ * - Nomination: while controlled, a successful check with USE-CANDIDATE
+ *   makes its source the selected address of the component; a later
+ *   nomination from another address replaces it (the latest wins, as
+ *   renomination and network changes need). While controlling, our own
+ *   nomination does.
+ * - Consent: each successful check from the selected address, and for a
+ *   full agent each answer to its own consent checks, refreshes consent;
+ *   rg_ice_consent_ok() turns false 30 s after the last one (RFC 7675),
+ *   and true again if checks come back. (RFC 7675 4 exempts lite agents
+ *   from sending consent checks; they apply the rule to those received.)
  * - ICE restart (RFC 8445 9): new remote credentials (set_remote), new
  *   local ones (rg_ice_restart), or both. Until a check succeeds with the
  *   new credentials, the previous generation keeps working, so the
  *   selected pair's consent checks carry on; the selected addresses stay
  *   until the peer nominates again. Media goes on meanwhile.
  * - Binding indications are keepalives: accepted, no response, no consent.
- *   Responses and methods other than Binding are ignored.
+ *   Responses to checks we did not send, and methods other than Binding,
+ *   are ignored.
  *
  * Threads: an agent belongs to the worker that owns the stream's sockets.
- * The control thread may call anything here only while the stream is
- * paused (see README "Threads"); rg_ice_count() may be read any time.
+ * The control thread may change it only while the stream is paused (see
+ * README "Threads"), except rg_ice_next_check() and rg_ice_controlling(),
+ * which a mutex inside the agent keeps apart from rg_ice_handle();
+ * rg_ice_count() may be read any time.
  */
 #ifndef RG_ICE_H
 #define RG_ICE_H
@@ -67,6 +74,7 @@
 #define RG_ICE_CRED_MAX		256	/* RFC 8839 5.4: ice-ufrag, ice-pwd */
 #define RG_ICE_CANDIDATE_MAX	96	/* rg_ice_candidate_line() output */
 #define RG_ICE_RESPONSE_MAX	160	/* the longest rg_ice_handle() writes */
+#define RG_ICE_CHECK_MAX	320	/* the longest rg_ice_next_check() writes */
 #define RG_ICE_CONSENT_US	30000000	/* RFC 7675 5.1: 30 s */
 
 /* What became of a datagram rg_ice_handle() was given: one counter each. */
@@ -81,6 +89,8 @@ enum rg_ice_event {
 	RG_ICE_EV_UNAUTHENTICATED, /* answered 401 */
 	RG_ICE_EV_UNKNOWN_ATTR,	/* answered 420 */
 	RG_ICE_EV_ROLE_CONFLICT, /* answered 487 */
+	RG_ICE_EV_CHECK_SUCCEEDED, /* a full agent's check was answered */
+	RG_ICE_EV_CHECK_FAILED,	/* ... with an error, or never */
 	RG_ICE_EV_COUNT
 };
 
@@ -145,6 +155,50 @@ uint32_t rg_ice_priority(unsigned type_pref, unsigned local_pref,
  * -ENOSPC if @outlen is too small. */
 int rg_ice_candidate_line(const char *addr, unsigned port, unsigned component,
 			  char *out, size_t outlen);
+
+/* ---- full agent (ice_checks.c) ----
+ *
+ * By default an agent is lite: it only answers. rg_ice_set_full() makes
+ * it a full agent (RFC 8445 6.1.1) that also checks the peer's
+ * candidates, answers a check with a triggered check of its own (a new
+ * source becomes a peer-reflexive pair), and as the controlling agent
+ * nominates the first pair of each component that succeeds (regular
+ * nomination: the pair is checked again with USE-CANDIDATE, and selected
+ * when that succeeds); as controlled, the peer's USE-CANDIDATE selects.
+ * On each selected pair it sends a consent check every 4 to 6 s (RFC 7675
+ * 5.1), and each success renews consent. Role conflicts (487) are settled
+ * by the tie-breakers. The control thread drives the checks with
+ * rg_ice_next_check(); the worker's rg_ice_handle() takes their answers;
+ * a mutex inside the agent keeps the two apart. */
+
+/* Makes @ice a full agent; @controlling is its role for the session (set
+ * once: later calls keep the role), @components 1 (rtcp-mux) or 2. */
+void rg_ice_set_full(struct rg_ice *ice, bool controlling, unsigned components);
+
+/* True for a full agent. Owner only (the thread that set it). */
+bool rg_ice_is_full(const struct rg_ice *ice);
+
+/* The role now (a conflict may have changed it). Any thread. */
+bool rg_ice_controlling(struct rg_ice *ice);
+
+/* Adds the peer's candidate, the value of an a=candidate attribute
+ * (RFC 8839 5.1), if it is a UDP candidate of @family for a component
+ * the agent has. Returns 0; 1 if it is not one rtpgate can use (TCP,
+ * another family, an mDNS name) or known already; -EINVAL if malformed;
+ * -ENOSPC when the agent has no room for another pair. */
+int rg_ice_add_candidate(struct rg_ice *ice, const char *value, int family);
+
+/* Forgets the peer's candidates and the checks in flight (an ICE restart
+ * by the peer brings new ones). */
+void rg_ice_clear_candidates(struct rg_ice *ice);
+
+/* The next check a full agent sends at @now_us, if one is due: writes it
+ * into the @cap bytes at @buf and says from which component and to where.
+ * Returns its length (call again: more may be due), 0 when nothing is
+ * due (or the agent is lite, or lacks the peer's credentials), or a
+ * negative errno. Control thread. */
+int rg_ice_next_check(struct rg_ice *ice, int64_t now_us, uint8_t *buf, size_t cap,
+		      unsigned *component, struct sockaddr_storage *to);
 
 /* Handles the @len-byte datagram at @pkt that arrived from @from on the
  * relay socket of @component (1 or 2) at time @now_us, as set out above.

@@ -27,7 +27,8 @@ union req {
 };
 
 /* How an attribute must look before its payload is read. */
-enum kind { K_SKIP, K_U8, K_U16, K_U32, K_U64, K_ADDR, K_BITMAP, K_NESTED, K_U64_ARRAY };
+enum kind { K_SKIP, K_U8, K_U16, K_U32, K_U64, K_ADDR, K_BITMAP, K_NESTED, K_U64_ARRAY,
+	    K_SSRC_STATE };
 
 static const uint8_t target_kinds[RTPG_A_MAX + 1] = {
 	[RTPG_A_ABI_VERSION] = K_U32,	[RTPG_A_TABLE] = K_U32,
@@ -39,6 +40,12 @@ static const uint8_t target_kinds[RTPG_A_MAX + 1] = {
 	[RTPG_A_TOS] = K_U8,		[RTPG_A_FLAGS] = K_U32,
 	[RTPG_A_PT_ALLOW] = K_BITMAP,
 	[RTPG_A_STATS] = K_NESTED,	[RTPG_A_SSRC] = K_NESTED,
+	[RTPG_A_SRTP_DECRYPT] = K_NESTED, [RTPG_A_SRTP_ENCRYPT] = K_NESTED,
+};
+
+static const uint8_t srtp_kinds[RTPG_SRTP_MAX + 1] = {
+	[RTPG_SRTP_SUITE] = K_U8,	[RTPG_SRTP_TAG_LEN] = K_U8,
+	[RTPG_SRTP_SSRC_STATE] = K_SSRC_STATE,
 };
 
 static const uint8_t stats_kinds[RTPG_S_MAX + 1] = {
@@ -85,6 +92,9 @@ static bool attr_ok(const struct nlattr *a, enum kind k)
 		return mnl_attr_validate(a, MNL_TYPE_NESTED) == 0;
 	case K_U64_ARRAY:
 		return len % sizeof(uint64_t) == 0;
+	case K_SSRC_STATE:
+		return len % sizeof(struct rtpg_srtp_ssrc) == 0 &&
+		       len <= RTPG_SSRC_MAX * sizeof(struct rtpg_srtp_ssrc);
 	default:
 		return true;
 	}
@@ -343,6 +353,44 @@ static int get_endpoint(const struct nlattr *addr, const struct nlattr *port,
 	return 0;
 }
 
+static int srtp_check(const struct rg_kernel_srtp *s, uint32_t flags)
+{
+	uint8_t key_len, salt_len, tag_len;
+
+	if (s->suite == RTPG_SUITE_NONE)
+		return 0;
+	if (rtpg_suite_lengths(s->suite, &key_len, &salt_len, &tag_len) ||
+	    s->tag_len != tag_len || s->nstate > RTPG_SSRC_MAX || !(flags & RTPG_F_RTP))
+		return -EINVAL;
+	return 0;
+}
+
+/* One direction's SRTP nest, when it has SRTP: a plain target's message
+ * is what it was before SRTP existed, so a module of the same ABI
+ * version without SRTP still takes it. (A target never changes from SRTP
+ * to plain by an update: every signalling event deletes the targets
+ * first, offload.h.) */
+static void put_srtp(struct nlmsghdr *nlh, uint16_t type, const struct rg_kernel_srtp *s)
+{
+	uint8_t key_len, salt_len, tag_len;
+	struct nlattr *nest;
+
+	/* srtp_check() took the suite */
+	if (rtpg_suite_lengths(s->suite, &key_len, &salt_len, &tag_len))
+		return;
+	nest = mnl_attr_nest_start(nlh, type);
+	mnl_attr_put_u8(nlh, RTPG_SRTP_SUITE, s->suite);
+	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_KEY, key_len, s->cipher_key);
+	mnl_attr_put(nlh, RTPG_SRTP_CIPHER_SALT, salt_len, s->salt);
+	if (salt_len != 12)	/* AES-CM: HMAC-SHA1; AES-GCM has none */
+		mnl_attr_put(nlh, RTPG_SRTP_AUTH_KEY, sizeof(s->auth_key), s->auth_key);
+	mnl_attr_put_u8(nlh, RTPG_SRTP_TAG_LEN, s->tag_len);
+	if (s->nstate)
+		mnl_attr_put(nlh, RTPG_SRTP_SSRC_STATE, s->nstate * sizeof(s->state[0]),
+			     s->state);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static int target_check(const struct rg_kernel_target *t)
 {
 	int family = t->local.ss_family;
@@ -359,6 +407,8 @@ static int target_check(const struct rg_kernel_target *t)
 	if (t->source_mode != RTPG_SOURCE_IGNORE && !t->expect.ss_family)
 		return -EINVAL;
 	if (t->flags & ~(uint32_t)RTPG_F_ALL)
+		return -EINVAL;
+	if (srtp_check(&t->decrypt, t->flags) || srtp_check(&t->encrypt, t->flags))
 		return -EINVAL;
 	return 0;
 }
@@ -383,14 +433,18 @@ int rg_kernel_target_set(struct rg_kernel *k, const struct rg_kernel_target *t)
 	mnl_attr_put_u32(nlh, RTPG_A_FLAGS, t->flags);
 	if (t->flags & RTPG_F_PT_FILTER)
 		mnl_attr_put(nlh, RTPG_A_PT_ALLOW, sizeof(t->pt_allow), t->pt_allow);
+	put_srtp(nlh, RTPG_A_SRTP_DECRYPT, &t->decrypt);
+	put_srtp(nlh, RTPG_A_SRTP_ENCRYPT, &t->encrypt);
 	rc = rg_nl_talk(k->nl, nlh, nlh->nlmsg_len, NULL, NULL);
-	if (rc != -EEXIST)
-		return rc;
-	/* the same message as an update, under a sequence number of its own */
-	g = mnl_nlmsg_get_payload(nlh);
-	g->cmd = RTPG_CMD_TARGET_UPDATE;
-	nlh->nlmsg_seq = rg_nl_seq_next(k->nl);
-	return rg_nl_talk(k->nl, nlh, nlh->nlmsg_len, NULL, NULL);
+	if (rc == -EEXIST) {
+		/* the same message as an update, under a sequence number of its own */
+		g = mnl_nlmsg_get_payload(nlh);
+		g->cmd = RTPG_CMD_TARGET_UPDATE;
+		nlh->nlmsg_seq = rg_nl_seq_next(k->nl);
+		rc = rg_nl_talk(k->nl, nlh, nlh->nlmsg_len, NULL, NULL);
+	}
+	explicit_bzero(&r, sizeof(r));	/* session keys */
+	return rc;
 }
 
 int rg_kernel_target_del(struct rg_kernel *k, const struct sockaddr_storage *local)
@@ -461,6 +515,27 @@ static int fill_counters(const struct nlattr *stats, const struct attrs *top,
 	return 0;
 }
 
+/* A reply's SRTP nest: suite, tag length and SSRC state (no keys). */
+static int fill_srtp(const struct nlattr *nest, struct rg_kernel_srtp *s)
+{
+	const struct nlattr *tb[RTPG_SRTP_MAX + 1] = { 0 };
+	struct attrs p = { srtp_kinds, RTPG_SRTP_MAX, tb, 0, { 0 }, 0 };
+	const struct nlattr *st;
+
+	if (!nest)
+		return 0;
+	if (parse_nested(nest, &p))
+		return -EBADMSG;
+	s->suite = tb[RTPG_SRTP_SUITE] ? mnl_attr_get_u8(tb[RTPG_SRTP_SUITE]) : 0;
+	s->tag_len = tb[RTPG_SRTP_TAG_LEN] ? mnl_attr_get_u8(tb[RTPG_SRTP_TAG_LEN]) : 0;
+	st = tb[RTPG_SRTP_SSRC_STATE];
+	if (st) {
+		s->nstate = mnl_attr_get_payload_len(st) / sizeof(s->state[0]);
+		memcpy(s->state, mnl_attr_get_payload(st), mnl_attr_get_payload_len(st));
+	}
+	return 0;
+}
+
 int rg_kernel_entry_parse(const struct nlmsghdr *nlh, struct rg_kernel_entry *out)
 {
 	const struct nlattr *tb[RTPG_A_MAX + 1] = { 0 };
@@ -485,6 +560,9 @@ int rg_kernel_entry_parse(const struct nlmsghdr *nlh, struct rg_kernel_entry *ou
 	if (tb[RTPG_A_PT_ALLOW])
 		memcpy(t->pt_allow, mnl_attr_get_payload(tb[RTPG_A_PT_ALLOW]),
 		       sizeof(t->pt_allow));
+	if (fill_srtp(tb[RTPG_A_SRTP_DECRYPT], &t->decrypt) ||
+	    fill_srtp(tb[RTPG_A_SRTP_ENCRYPT], &t->encrypt))
+		return -EBADMSG;
 	return fill_counters(tb[RTPG_A_STATS], &p, &out->stats);
 }
 

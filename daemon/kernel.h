@@ -24,6 +24,22 @@ struct rg_kernel;
 
 #define RG_PT_BITMAP_SIZE 16	/* payload types 0..127, bit n = type n */
 
+/* SRTP in one direction of a target (rtpgate_abi.h): session keys, never
+ * the master key; @suite RTPG_SUITE_NONE for plain RTP. @state: where
+ * each SSRC's packet index stands (sent on add; read back from the
+ * kernel, where the keys are left zero). */
+struct rg_kernel_srtp {
+	uint8_t suite;			/* enum rtpg_srtp_suite */
+	uint8_t tag_len;
+	/* the suite's lengths (rtpg_suite_lengths()), unused octets zero;
+	 * no auth key for the AEAD suites */
+	uint8_t cipher_key[RTPG_SRTP_KEY_MAX];
+	uint8_t salt[RTPG_SRTP_SALT_MAX];
+	uint8_t auth_key[RTPG_SRTP_AUTH_KEY_LEN];
+	unsigned nstate;
+	struct rtpg_srtp_ssrc state[RTPG_SSRC_MAX];
+};
+
 /* One stream handed to the kernel. Addresses carry their port; all must be
  * of one family (AF_INET or AF_INET6). */
 struct rg_kernel_target {
@@ -35,6 +51,8 @@ struct rg_kernel_target {
 	uint8_t tos;			/* DSCP/ECN byte of forwarded packets */
 	uint32_t flags;			/* enum rtpg_target_flags */
 	uint8_t pt_allow[RG_PT_BITMAP_SIZE];	/* with RTPG_F_PT_FILTER */
+	struct rg_kernel_srtp decrypt;	/* what arrives is SRTP */
+	struct rg_kernel_srtp encrypt;	/* what leaves is SRTP */
 };
 
 struct rg_kernel_ssrc {
@@ -89,7 +107,11 @@ int rg_kernel_table_delete(struct rg_kernel *k);
 /* Adds @t, or updates the target with @t's local address and port.
  * -EINVAL (nothing sent) when @t mixes address families, has a zero port,
  * an unknown source mode or flag, or a source mode needing an unknown
- * @expect. */
+ * @expect, or SRTP with an unknown suite, a tag length not the suite's,
+ * too many SSRC states, or without RTPG_F_RTP. A direction without SRTP
+ * sends no nest (an update then leaves that direction as it was); an
+ * update with the keys the kernel has keeps its SRTP state
+ * (rtpgate_abi.h). */
 int rg_kernel_target_set(struct rg_kernel *k, const struct rg_kernel_target *t);
 
 /* Deletes the target at @local (address and port): -ENOENT if absent. */

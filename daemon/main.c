@@ -20,6 +20,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "dtls.h"
+#include "ice_driver.h"
 #include "interface.h"
 #include "kernel_setup.h"
 #include "log.h"
@@ -180,9 +181,11 @@ int main(int argc, char **argv)
 	ctx.dtls_cert = rg_dtls_cert_create(&why);
 	if (!ctx.dtls_cert)
 		rg_warn("DTLS-SRTP disabled: no certificate: %s", why ? why : "unknown error");
+	ctx.ice_driver = rg_ice_driver_create();
 	ctx.calls = rg_calls_create();
 	rc = run(&ctx, &cfg);
 	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */
+	rg_ice_driver_destroy(ctx.ice_driver);
 	rg_dtls_cert_destroy(ctx.dtls_cert);
 	rg_media_engine_destroy(ctx.engine);
 out_kernel:

@@ -25,6 +25,7 @@
 #include "ctx.h"
 #include "interface.h"
 #include "log.h"
+#include "offload.h"
 #include "ratelimit.h"
 #include "worker.h"
 
@@ -126,6 +127,7 @@ static void write_relayed(struct rg_ctx *ctx, struct rg_buf *b)
 		 "path", paths, r.errors, 2);
 	if (ctx->engine)
 		rg_media_engine_drops(ctx->engine, drops);
+	rg_offload_drops(ctx->offload, drops);	/* SRTP drops in the kernel */
 	labelled(b, "rtpgate_drops_total", "counter",
 		 "Packets dropped by the userspace relay, by reason (statistics: drops).",
 		 "reason", rg_drop_names, drops, RG_DROP_COUNT);

@@ -35,6 +35,11 @@ enum ng_trust { NG_TRUST_SDP, NG_TRUST_SIP_SOURCE };
 /* ICE towards the receiver: rtpgate's own ICE-lite attributes when the
  * sender's SDP had ICE (default), never (remove), always (force). */
 enum ng_ice { NG_ICE_DEFAULT, NG_ICE_REMOVE, NG_ICE_FORCE };
+/* ICE-lite: rtpgate is a lite agent towards the receiver of this SDP
+ * (forward) and/or towards its sender, in the SDP that goes back to it
+ * (backward); otherwise a full one. */
+#define NG_ICE_LITE_FORWARD	1u
+#define NG_ICE_LITE_BACKWARD	2u
 enum ng_transport { NG_TP_UNCHANGED, NG_TP_RTP_AVP, NG_TP_RTP_AVPF, NG_TP_RTP_SAVP,
 		    NG_TP_RTP_SAVPF, NG_TP_DTLS_SAVP, NG_TP_DTLS_SAVPF, NG_TP_ACCEPT };
 /* DTLS-SRTP: a=setup rtpgate sends (default: actpass in offers, passive
@@ -81,6 +86,7 @@ struct ng_request {
 	const char *received_from;	/* address only */
 	enum ng_trust trust;
 	enum ng_ice ice;
+	unsigned ice_lite;		/* NG_ICE_LITE_* bits */
 	enum ng_dtls dtls;
 	const char *dtls_hash;		/* DTLS-fingerprint: NULL = sha-256 */
 	enum ng_transport transport;

@@ -165,6 +165,7 @@ static void add_drops(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_ite
 	int i;
 
 	rg_media_engine_drops(ctx->engine, drops);
+	rg_offload_drops(ctx->offload, drops);	/* SRTP drops in the kernel */
 	for (i = 0; d && i < RG_DROP_COUNT; i++)
 		bencode_dict_add_int(a, d, rg_drop_names[i], (int64_t)drops[i]);
 }

@@ -291,8 +291,6 @@ static int parse_ice(struct ng_request *req, const char *key,
 	return 0;
 }
 
-/* rtpgate is always an ICE-lite agent: ICE-lite=forward/backward/both
- * ask for what it does anyway, off for a full agent it does not have. */
 static int parse_ice_lite(struct ng_request *req, const char *key,
 			  const struct bencode_item *v, size_t field)
 {
@@ -300,10 +298,17 @@ static int parse_ice_lite(struct ng_request *req, const char *key,
 
 	if (!s)
 		return -EINVAL;
-	if (!strcasecmp(s, "forward") || !strcasecmp(s, "backward") ||
-	    !strcasecmp(s, "both") || !strcasecmp(s, "off") || !strcasecmp(s, "none"))
-		return 0;
-	return ng_fail(req, "Invalid value for 'ICE-lite': '%s'", s);
+	if (!strcasecmp(s, "forward"))
+		req->ice_lite = NG_ICE_LITE_FORWARD;
+	else if (!strcasecmp(s, "backward"))
+		req->ice_lite = NG_ICE_LITE_BACKWARD;
+	else if (!strcasecmp(s, "both"))
+		req->ice_lite = NG_ICE_LITE_FORWARD | NG_ICE_LITE_BACKWARD;
+	else if (!strcasecmp(s, "off") || !strcasecmp(s, "none"))
+		req->ice_lite = 0;
+	else
+		return ng_fail(req, "Invalid value for 'ICE-lite': '%s'", s);
+	return 0;
 }
 
 static int parse_dtls(struct ng_request *req, const char *key,
@@ -631,8 +636,10 @@ static int prefixed_flag(struct ng_request *req, const char *norm, const char *r
 		return sdes_one(req, raw + 5);
 	if (strncmp(norm, "rtcp-mux-", 9) == 0)
 		return rtcp_mux_one(req, raw + 9);
-	if (strcmp(norm, "ice-lite") == 0)
-		return 0;	/* what rtpgate always is */
+	if (strcmp(norm, "ice-lite") == 0) {
+		req->ice_lite = NG_ICE_LITE_FORWARD;
+		return 0;
+	}
 	if (strcmp(norm, "ice-force") == 0) {
 		req->ice = NG_ICE_FORCE;
 		return 0;

@@ -17,12 +17,19 @@
  * the control thread when a stream locks or moves, and the call is then
  * looked at again. Kernel counters are read about once a second.
  *
+ * SRTP streams go to the kernel too, with session keys and each SSRC's
+ * rollover counter (offload.c says what goes and what stays in
+ * userspace); SRTP drops the kernel counted are
+ * added to the userspace relay's counters of the same names.
+ *
  * Control thread only, except rg_offload_notice (worker threads).
  */
 #ifndef RG_OFFLOAD_H
 #define RG_OFFLOAD_H
 
 #include <stdint.h>
+
+#include "relay.h"
 
 struct rg_ctx;
 struct rg_call;
@@ -50,6 +57,11 @@ void rg_offload_poll(struct rg_offload *o);
 /* Worker thread: @st locked or moved; its call is looked at again by the
  * next rg_offload_poll() in the control thread. */
 void rg_offload_notice(struct rg_offload *o, struct rg_stream *st, int64_t now_us);
+
+/* Adds the drops the kernel counted, as of the last poll, to @drops under
+ * the userspace relay's names (srtp-auth, srtp-replay, srtp-failed);
+ * reasons without a userspace name are left out. NULL @o adds nothing. */
+void rg_offload_drops(const struct rg_offload *o, uint64_t drops[RG_DROP_COUNT]);
 
 /* Streams the kernel forwards now. */
 unsigned rg_offload_count(const struct rg_offload *o);

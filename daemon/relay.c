@@ -28,7 +28,7 @@ const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_SRTP_REPLAY] = "srtp-replay",
 	[RG_DROP_SRTP] = "srtp-failed",
 	[RG_DROP_NOT_MEDIA] = "not-media",
-	[RG_DROP_DTLS_PENDING] = "dtls-pending",
+	[RG_DROP_SRTP_PENDING] = "srtp-pending",
 	[RG_DROP_NO_CONSENT] = "ice-no-consent",
 };
 
@@ -184,26 +184,29 @@ static bool srtp_refused(struct rg_stream *st, int rc, uint64_t drops[RG_DROP_CO
 	return false;
 }
 
-static bool dtls_pending(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
+static bool srtp_pending(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
 {
-	drops[RG_DROP_DTLS_PENDING]++;	/* no keys: nothing passes in clear */
+	drops[RG_DROP_SRTP_PENDING]++;	/* no keys: nothing passes in clear */
 	count(&st->c.errors, 1);
 	return false;
 }
 
 /* SRTP bridging (call_crypto.h), in place: what an SRTP party sends is
  * checked and decrypted before anything counts it, what goes to one is
- * encrypted last. false: drop it (counted). */
+ * encrypted last. A party with crypto state speaks SRTP: until its keys
+ * are in place (the SDES answer, the DTLS handshake) nothing passes to or
+ * from it, so nothing leaves in clear or undecrypted. false: drop it
+ * (counted). */
 static bool srtp_in(struct rg_stream *st, bool rtcp, uint8_t *pkt, size_t *len,
 		    uint64_t drops[RG_DROP_COUNT])
 {
 	const struct rg_media_crypto *in = st->media->crypto;
 	int rc;
 
-	if (!in || (!in->active && !in->dtls))
+	if (!in)
 		return true;
-	if (!in->active)
-		return dtls_pending(st, drops);
+	if (!in->active)	/* SRTP, not keyed yet (answer, DTLS) */
+		return srtp_pending(st, drops);
 	rc = rtcp ? rg_srtp_unprotect_rtcp(in->rx, pkt, len) : rg_srtp_unprotect(in->rx, pkt, len);
 	return rc ? srtp_refused(st, rc, drops) : true;
 }
@@ -214,10 +217,10 @@ static bool srtp_out(struct rg_stream *st, const struct rg_stream *t, bool rtcp,
 	const struct rg_media_crypto *out = t->media->crypto;
 	int rc;
 
-	if (!out || (!out->active && !out->dtls))
+	if (!out)
 		return true;
 	if (!out->active)
-		return dtls_pending(st, drops);
+		return srtp_pending(st, drops);
 	rc = rtcp ? rg_srtp_protect_rtcp(out->tx, pkt, len, RG_PKT_MAX) :
 		    rg_srtp_protect(out->tx, pkt, len, RG_PKT_MAX);
 	return rc ? srtp_refused(st, rc, drops) : true;

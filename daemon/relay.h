@@ -41,7 +41,7 @@ enum rg_drop_reason {
 	RG_DROP_SRTP_REPLAY,	/* SRTP replay (seen before, or too old) */
 	RG_DROP_SRTP,		/* SRTP could not be applied (keys, room) */
 	RG_DROP_NOT_MEDIA,	/* STUN/DTLS/other not taken (relay_webrtc.h) */
-	RG_DROP_DTLS_PENDING,	/* DTLS-SRTP keys not negotiated (yet) */
+	RG_DROP_SRTP_PENDING,	/* an SRTP party's keys not ready (answer, DTLS) */
 	RG_DROP_NO_CONSENT,	/* the receiver's ICE consent is missing */
 	RG_DROP_COUNT,
 };

@@ -46,45 +46,9 @@ static void dtls_flush(struct rg_stream *st, struct rg_dtls *ep,
 			send_to(st, buf, (size_t)n, to, drops);
 }
 
-/* The handshake is over: SRTP contexts from its keys, or why not. */
 static void dtls_finish(struct rg_stream *st, struct rg_media_crypto *c)
 {
-	const char *call_id = st->media->ml->call->id, *err = NULL;
-	struct sdes_crypto tx, rx;
-	struct rg_srtp *in = NULL, *out = NULL;
-	enum rg_dtls_state state = rg_dtls_state(c->ep);
-
-	atomic_store_explicit(&c->outcome, (int)state, memory_order_relaxed);
-	if (state != RG_DTLS_DONE) {
-		if (state == RG_DTLS_FAILED && !c->failure_logged) {
-			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP on port %u failed: %s",
-				    st->local_port, rg_dtls_error(c->ep));
-			c->failure_logged = true;
-		}
-		return;
-	}
-	if (rg_dtls_srtp_keys(c->ep, &tx, &rx) == 0) {
-		in = rg_srtp_create(RG_SRTP_UNPROTECT, &rx, &err);
-		out = in ? rg_srtp_create(RG_SRTP_PROTECT, &tx, &err) : NULL;
-	}
-	if (!out) {
-		rg_srtp_destroy(in);
-		atomic_store_explicit(&c->outcome, RG_DTLS_FAILED, memory_order_relaxed);
-		if (!c->failure_logged)
-			rg_log_call(LOG_WARNING, call_id, "DTLS-SRTP keys on port %u refused: %s",
-				    st->local_port, err ? err : "export failed");
-		c->failure_logged = true;
-	} else {
-		c->rx = in;
-		c->tx = out;
-		c->rx_key = rx;
-		c->tx_key = tx;
-		c->active = true;
-		rg_log_call(LOG_INFO, call_id, "DTLS-SRTP on port %u established (%s)",
-			    st->local_port, rx.suite->name);
-	}
-	explicit_bzero(&tx, sizeof(tx));
-	explicit_bzero(&rx, sizeof(rx));
+	rg_dtls_finish(c, st->media->ml->call->id, st->local_port);
 }
 
 /* Where DTLS records for @st's party go when rtpgate speaks first. */
@@ -117,6 +81,23 @@ void rg_relay_dtls_tick(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
 	dtls_finish(st, c);
 }
 
+/* A full agent's checks this datagram made due (a triggered check, a
+ * nomination) go at once rather than at the driver's next tick. */
+static void send_checks(struct rg_media *m, int64_t now_us, uint64_t drops[RG_DROP_COUNT])
+{
+	uint8_t buf[RG_ICE_CHECK_MAX];
+	struct sockaddr_storage to;
+	unsigned comp, i;
+	int n;
+
+	for (i = 0; i < 4; i++) {
+		n = rg_ice_next_check(m->ice, now_us, buf, sizeof(buf), &comp, &to);
+		if (n <= 0)
+			return;
+		send_to(comp == 2 ? &m->rtcp : &m->rtp, buf, (size_t)n, &to, drops);
+	}
+}
+
 static void handle_stun(struct rg_stream *st, uint8_t *pkt, size_t len,
 			const struct sockaddr_storage *src,
 			uint64_t drops[RG_DROP_COUNT], int64_t now_us)
@@ -139,6 +120,7 @@ static void handle_stun(struct rg_stream *st, uint8_t *pkt, size_t len,
 		st->learned = *src;
 		st->latch = RG_LATCH_LOCKED;
 	}
+	send_checks(st->media, now_us, drops);
 	rg_relay_dtls_tick(st, drops);	/* a client's handshake moves on */
 }
 

@@ -279,3 +279,17 @@ int rg_srtp_unprotect_rtcp(struct rg_srtp *s, uint8_t *pkt, size_t *len)
 {
 	return transform(s, RG_SRTP_UNPROTECT, true, pkt, len, 0);
 }
+
+int rg_srtp_roc_get(struct rg_srtp *s, uint32_t ssrc, uint32_t *roc)
+{
+	if (!s || !roc)
+		return -EINVAL;
+	return srtp_get_stream_roc(s->ctx, ssrc, roc) == srtp_err_status_ok ? 0 : -ENOENT;
+}
+
+int rg_srtp_roc_set(struct rg_srtp *s, uint32_t ssrc, uint32_t roc)
+{
+	if (!s)
+		return -EINVAL;
+	return srtp_set_stream_roc(s->ctx, ssrc, roc) == srtp_err_status_ok ? 0 : -ENOENT;
+}

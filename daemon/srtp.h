@@ -99,4 +99,13 @@ int rg_srtp_protect_rtcp(struct rg_srtp *s, uint8_t *pkt, size_t *len,
 			 size_t cap);
 int rg_srtp_unprotect_rtcp(struct rg_srtp *s, uint8_t *pkt, size_t *len);
 
+/* The rollover counter libsrtp keeps for @ssrc in @s (RFC 3711 section
+ * 3.3.1): for handing a stream to the kernel module and back. Get: 0 and
+ * *@roc, or -ENOENT while @s has seen no packet of @ssrc. Set: the
+ * counter the next packet of @ssrc is numbered with (libsrtp's pending
+ * ROC, taken at that packet), 0 or -ENOENT likewise. Same thread rules
+ * as a packet. */
+int rg_srtp_roc_get(struct rg_srtp *s, uint32_t ssrc, uint32_t *roc);
+int rg_srtp_roc_set(struct rg_srtp *s, uint32_t ssrc, uint32_t roc);
+
 #endif

@@ -6,6 +6,7 @@
 #include <linux/string.h>
 
 #include "classify.h"
+#include "srtp.h"
 
 static bool from_expected(const struct rtpg_fwd *fwd, u8 family,
 			  const struct rtpg_endpoint *from)
@@ -28,11 +29,20 @@ static enum rtpg_action classify_rtp(const struct rtpg_fwd *fwd,
 				     size_t len, struct rtp_header *rtp)
 {
 	if (kind == DEMUX_RTP && rtp_is_rtcp(data, len)) {
+		/* SRTCP is userspace's */
+		if (fwd->decrypt || fwd->encrypt)
+			return RTPG_ACT_HANDUP;
 		if (fwd->flags & RTPG_F_RTCP_HANDUP)
 			return RTPG_ACT_HANDUP;
 		if (fwd->flags & RTPG_F_MUX_RTCP)
 			return RTPG_ACT_FORWARD;
 		return RTPG_ACT_HANDUP;
+	}
+	/* SRTP: the header is read without the tag (RFC 3711 3.1) */
+	if (fwd->decrypt) {
+		if (len < fwd->decrypt->tag_len)
+			return RTPG_ACT_MALFORMED;
+		len -= fwd->decrypt->tag_len;
 	}
 	if (rtp_parse(data, len, rtp))
 		return RTPG_ACT_MALFORMED;

@@ -23,8 +23,10 @@ enum rtpg_action {
  *     fwd->source_mode says;
  *  3. without RTPG_F_RTP the datagram is forwarded as it is;
  *  4. RTCP (RFC 5761 types 192..223) is handed up with
- *     RTPG_F_RTCP_HANDUP, forwarded with RTPG_F_MUX_RTCP, else handed up;
- *  5. RTP that does not parse is MALFORMED; with RTPG_F_PT_FILTER a
+ *     RTPG_F_RTCP_HANDUP or SRTP, forwarded with RTPG_F_MUX_RTCP, else
+ *     handed up;
+ *  5. RTP that does not parse (with fwd->decrypt: without the tag) is
+ *     MALFORMED; with RTPG_F_PT_FILTER a
  *     payload type outside fwd->pt_allow is handed up; else
  *     FORWARD_RTP, and *@rtp holds the parsed header.
  * Reads nothing outside @data[0..len). */

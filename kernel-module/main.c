@@ -2,10 +2,12 @@
 /*
  * main.c - xt_RTPGATE's module init and exit.
  *
- * Order: per-namespace state first (the target and the netlink family
- * both use it), then the xtables target, then the netlink family (the
- * daemon's way in). Exit undoes it in reverse and waits for the RCU
- * callbacks that free targets and tables before the code goes away.
+ * Order: the work queue SRTP contexts are freed on, the selftests,
+ * per-namespace state (the target and the netlink family both use it),
+ * then the xtables target, then the netlink family (the daemon's way
+ * in). Exit undoes it in reverse and waits for the RCU callbacks that
+ * free targets and tables, and for the work that frees SRTP contexts,
+ * before the code goes away.
  */
 #include <linux/module.h>
 
@@ -13,15 +15,19 @@
 #include "netns.h"
 #include "rtpgate_abi.h"
 #include "selftest.h"
+#include "srtp.h"
 #include "target.h"
 
 static int __init rtpg_init(void)
 {
 	int err;
 
-	err = rtpg_selftest_run();
+	err = rtpg_srtp_init();
 	if (err)
 		return err;
+	err = rtpg_selftest_run();
+	if (err)
+		goto err_net;
 	err = rtpg_net_register();
 	if (err)
 		goto err_net;
@@ -41,6 +47,7 @@ err_xt:
 	rtpg_net_unregister();
 err_net:
 	rtpg_table_barrier();
+	rtpg_srtp_exit();
 	return err;
 }
 
@@ -50,6 +57,7 @@ static void __exit rtpg_exit(void)
 	rtpg_xt_unregister();
 	rtpg_net_unregister();
 	rtpg_table_barrier();
+	rtpg_srtp_exit();	/* after the last fwd freed its contexts */
 }
 
 module_init(rtpg_init);
@@ -60,3 +68,7 @@ MODULE_DESCRIPTION("rtpgate: forward relayed RTP/RTCP streams in the kernel");
 MODULE_ALIAS("ipt_RTPGATE");
 MODULE_ALIAS("ip6t_RTPGATE");
 MODULE_ALIAS_GENL_FAMILY(RTPG_GENL_NAME);
+/* SRTP's transforms (srtp.c): ctr(aes) and gcm(aes) are modules in
+ * Debian's kernels (hmac, sha1, aes are built in; elsewhere the crypto
+ * API loads them) */
+MODULE_SOFTDEP("pre: ctr gcm ghash-generic");

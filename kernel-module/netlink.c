@@ -52,6 +52,8 @@ static const struct nla_policy rtpg_policy[RTPG_A_MAX + 1] = {
 	[RTPG_A_STATS]		= REPLY_ONLY,
 	[RTPG_A_SSRC]		= REPLY_ONLY,
 	[RTPG_A_PAD]		= REPLY_ONLY,
+	[RTPG_A_SRTP_DECRYPT]	= NLA_POLICY_NESTED(rtpg_srtp_policy),
+	[RTPG_A_SRTP_ENCRYPT]	= NLA_POLICY_NESTED(rtpg_srtp_policy),
 };
 
 static u8 family_of_len(int len)
@@ -193,6 +195,10 @@ static int check_fwd(const struct edit *e, const struct rtpg_fwd *fwd)
 		NL_SET_ERR_MSG(extack, "RTPG_F_PT_FILTER needs PT_ALLOW");
 		return -EINVAL;
 	}
+	if ((fwd->decrypt || fwd->encrypt) && !(fwd->flags & RTPG_F_RTP)) {
+		NL_SET_ERR_MSG(extack, "SRTP needs RTPG_F_RTP");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -206,7 +212,9 @@ static int edit_fwd(struct rtpg_fwd *fwd, void *arg)
 
 	err = take_addr(e, RTPG_A_EXPECT_ADDR, &fwd->expect.addr) ?:
 	      take_addr(e, RTPG_A_SRC_ADDR, &fwd->src.addr) ?:
-	      take_addr(e, RTPG_A_DST_ADDR, &fwd->dst.addr);
+	      take_addr(e, RTPG_A_DST_ADDR, &fwd->dst.addr) ?:
+	      rtpg_nl_take_srtp(e->info, RTPG_A_SRTP_DECRYPT, &fwd->decrypt) ?:
+	      rtpg_nl_take_srtp(e->info, RTPG_A_SRTP_ENCRYPT, &fwd->encrypt);
 	if (err)
 		return err;
 	take_port(e, RTPG_A_EXPECT_PORT, &fwd->expect.port);
@@ -243,7 +251,7 @@ static int apply(struct rtpg_table *table, enum target_op op,
 			return -ENOMEM;
 		err = edit_fwd(fwd, e);
 		if (err) {
-			kfree(fwd);
+			rtpg_fwd_free(fwd);
 			return err;
 		}
 		err = rtpg_table_add(table, key, fwd);

@@ -7,6 +7,7 @@
 
 #include <net/genetlink.h>
 
+#include "rtpgate_abi.h"
 #include "table.h"
 
 extern struct genl_family rtpg_genl_family;
@@ -26,5 +27,14 @@ int rtpg_nl_dump(struct sk_buff *skb, struct netlink_callback *cb);
  * when one is missing or the address is unspecified. */
 int rtpg_nl_target_key(struct genl_info *info, u32 *table,
 		       struct rtpg_key *key);
+
+/* SRTP nests (netlink_srtp.c): their policy; applying a request's nest
+ * of @type to *@slot (a context replaced, cleared, or kept when the keys
+ * are the same), 0 or a negative errno with extack; writing one for
+ * context @s (nothing when NULL), 0 or -EMSGSIZE. */
+extern const struct nla_policy rtpg_srtp_policy[RTPG_SRTP_MAX + 1];
+int rtpg_nl_take_srtp(struct genl_info *info, int type,
+		      struct rtpg_srtp **slot);
+int rtpg_nl_put_srtp(struct sk_buff *msg, int type, struct rtpg_srtp *s);
 
 #endif

@@ -48,7 +48,9 @@ static int put_config(struct sk_buff *msg, u32 table_id,
 	       nla_put_u32(msg, RTPG_A_FLAGS, fwd->flags) ?:
 	       (fwd->has_pt_allow ?
 		nla_put(msg, RTPG_A_PT_ALLOW, sizeof(fwd->pt_allow),
-			fwd->pt_allow) : 0);
+			fwd->pt_allow) : 0) ?:
+	       rtpg_nl_put_srtp(msg, RTPG_A_SRTP_DECRYPT, fwd->decrypt) ?:
+	       rtpg_nl_put_srtp(msg, RTPG_A_SRTP_ENCRYPT, fwd->encrypt);
 }
 
 static int put_stats(struct sk_buff *msg, const struct rtpg_stats_snapshot *s)

@@ -20,6 +20,16 @@
  * keyed by local address and UDP port (the relay port a packet arrives
  * on). Several daemons can use several tables.
  *
+ * SRTP (RFC 3711): a target may decrypt what arrives (RTPG_A_SRTP_DECRYPT:
+ * the sender speaks SRTP, the destination gets plain RTP), encrypt what it
+ * sends (RTPG_A_SRTP_ENCRYPT: plain in, SRTP out), or both. The daemon
+ * derives the session keys (RFC 3711 section 4.3, key derivation rate 0)
+ * and sends those, never the master key; the module keeps, per SSRC and
+ * direction, the rollover counter and a replay window of
+ * RTPG_SRTP_WINDOW packets (lib/srtp_index.c, shared with the daemon).
+ * Only RTP is transformed: RTCP on an SRTP target is always handed up
+ * (SRTCP stays in userspace), as are SSRCs beyond RTPG_SSRC_MAX.
+ *
  * Addresses travel as RTPG_A_*_ADDR (4 bytes for IPv4, 16 for IPv6, network
  * order) with RTPG_A_*_PORT (u16, host order). A target's local, source and
  * destination addresses must all be of one family.
@@ -73,6 +83,8 @@ enum rtpg_attr {
 	RTPG_A_STATS,		/* nested, enum rtpg_stats_attr (replies only) */
 	RTPG_A_SSRC,		/* nested, enum rtpg_ssrc_attr, repeated (replies only) */
 	RTPG_A_PAD,
+	RTPG_A_SRTP_DECRYPT,	/* nested, enum rtpg_srtp_attr: SRTP arrives */
+	RTPG_A_SRTP_ENCRYPT,	/* nested, enum rtpg_srtp_attr: SRTP leaves */
 	__RTPG_A_MAX,
 };
 #define RTPG_A_MAX (__RTPG_A_MAX - 1)
@@ -98,6 +110,9 @@ enum rtpg_drop {
 	RTPG_DROP_ROUTE,	/* no route to DST */
 	RTPG_DROP_SEND,		/* ip_local_out refused it */
 	RTPG_DROP_MALFORMED,	/* RTP expected, header did not parse */
+	RTPG_DROP_SRTP_AUTH,	/* SRTP authentication tag wrong (or packet too short for one) */
+	RTPG_DROP_SRTP_REPLAY,	/* SRTP index seen before, or older than the window */
+	RTPG_DROP_SRTP,		/* SRTP could not be applied (cipher error, no memory) */
 	__RTPG_DROP_MAX,
 };
 
@@ -127,6 +142,87 @@ enum rtpg_ssrc_attr {
 	__RTPG_SS_MAX,
 };
 #define RTPG_SS_MAX (__RTPG_SS_MAX - 1)
+
+/*
+ * RTPG_A_SRTP_DECRYPT / RTPG_A_SRTP_ENCRYPT. With SUITE: the target
+ * transforms RTP in that direction, and CIPHER_KEY, CIPHER_SALT, AUTH_KEY
+ * and TAG_LEN are required (in replies only SUITE, TAG_LEN and SSRC_STATE
+ * come back: keys never leave the module). Without SUITE (an empty nest):
+ * no SRTP in that direction. Left out of an update: unchanged.
+ *
+ * An update that carries the keys the target already has keeps its
+ * per-SSRC state (SSRC_STATE is then ignored); new keys start new state,
+ * from SSRC_STATE where given (the rollover counter and highest sequence
+ * number libsrtp had reached for each SSRC), else from the first packet
+ * (ROC 0).
+ */
+enum rtpg_srtp_attr {
+	RTPG_SRTP_UNSPEC,
+	RTPG_SRTP_SUITE,	/* u8, enum rtpg_srtp_suite */
+	RTPG_SRTP_CIPHER_KEY,	/* binary 16 or 32, the suite's: session
+				 * encryption key (label 0) */
+	RTPG_SRTP_CIPHER_SALT,	/* binary 14 (AES-CM) or 12 (AES-GCM): session
+				 * salt (label 2) */
+	RTPG_SRTP_AUTH_KEY,	/* binary 20: session authentication key
+				 * (label 1); AES-CM suites only */
+	RTPG_SRTP_TAG_LEN,	/* u8: authentication tag octets, the suite's */
+	RTPG_SRTP_SSRC_STATE,	/* binary: struct rtpg_srtp_ssrc[1..RTPG_SSRC_MAX] */
+	__RTPG_SRTP_MAX,
+};
+#define RTPG_SRTP_MAX (__RTPG_SRTP_MAX - 1)
+
+/* Suites: key octets, salt octets, tag octets. AES-CM ones authenticate
+ * with HMAC-SHA1 (RFC 3711, RFC 6188), AES-GCM ones are AEAD (RFC 7714:
+ * the RTP header is the associated data, the IV the salt XOR SSRC, ROC
+ * and SEQ). */
+enum rtpg_srtp_suite {
+	RTPG_SUITE_NONE,
+	RTPG_SUITE_AES_CM_128_HMAC_SHA1_80,	/* 16, 14, 10 */
+	RTPG_SUITE_AES_CM_128_HMAC_SHA1_32,	/* 16, 14, 4 */
+	RTPG_SUITE_AES_256_CM_HMAC_SHA1_80,	/* 32, 14, 10 */
+	RTPG_SUITE_AES_256_CM_HMAC_SHA1_32,	/* 32, 14, 4 */
+	RTPG_SUITE_AEAD_AES_128_GCM,		/* 16, 12, 16 */
+	RTPG_SUITE_AEAD_AES_256_GCM,		/* 32, 12, 16 */
+	__RTPG_SUITE_MAX,
+};
+
+/* A suite's key, salt and tag octets (the table above), for the module
+ * and the daemon alike: 0, or -1 for RTPG_SUITE_NONE and unknown
+ * suites. The AEAD suites are those with a 12-octet salt. */
+static inline int rtpg_suite_lengths(unsigned int suite, __u8 *key_len,
+				     __u8 *salt_len, __u8 *tag_len)
+{
+	static const __u8 lengths[__RTPG_SUITE_MAX][3] = {
+		[RTPG_SUITE_AES_CM_128_HMAC_SHA1_80] = { 16, 14, 10 },
+		[RTPG_SUITE_AES_CM_128_HMAC_SHA1_32] = { 16, 14, 4 },
+		[RTPG_SUITE_AES_256_CM_HMAC_SHA1_80] = { 32, 14, 10 },
+		[RTPG_SUITE_AES_256_CM_HMAC_SHA1_32] = { 32, 14, 4 },
+		[RTPG_SUITE_AEAD_AES_128_GCM] = { 16, 12, 16 },
+		[RTPG_SUITE_AEAD_AES_256_GCM] = { 32, 12, 16 },
+	};
+
+	if (suite == RTPG_SUITE_NONE || suite >= __RTPG_SUITE_MAX)
+		return -1;
+	*key_len = lengths[suite][0];
+	*salt_len = lengths[suite][1];
+	*tag_len = lengths[suite][2];
+	return 0;
+}
+
+#define RTPG_SRTP_KEY_MAX	32
+#define RTPG_SRTP_SALT_MAX	14
+#define RTPG_SRTP_AUTH_KEY_LEN	20
+#define RTPG_SRTP_TAG_MAX	16
+#define RTPG_SRTP_WINDOW	1024	/* replay window, packets */
+
+/* One SSRC's place in the packet index (RFC 3711 3.3.1): the rollover
+ * counter and the highest sequence number taken. Host order. */
+struct rtpg_srtp_ssrc {
+	__u32 ssrc;
+	__u32 roc;
+	__u16 seq;
+	__u16 flags;	/* 0; the module refuses anything else */
+};
 
 /* xtables target info: "-j RTPGATE --table-id N" (iptables via
  * libxt_RTPGATE.so, nftables via nft_compat). */

@@ -2,16 +2,18 @@
 /*
  * selftest.c - checks run at load time in a debug build (make DEBUG=1):
  * lib/rtp.c as compiled into the module, the classification of datagrams,
- * the tables (insert, lookup, update, remove, limits, walk) and the
- * counters. Each case is a sentence; a failing case names its line.
+ * the tables (insert, lookup, update, remove, limits, walk), the
+ * counters, and SRTP against packets libsrtp2 made. Each case is a sentence; a failing case names its line.
  */
 #include <linux/err.h>
+#include <linux/kernel.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 
 #include "classify.h"
 #include "selftest.h"
+#include "srtp.h"
 #include "table.h"
 
 #define EXPECT(cond) do {						\
@@ -298,6 +300,111 @@ out_free:
 	return ok;
 }
 
+/* Session keys and the packets tests/tools/srtp_peer (libsrtp2) made
+ * with the master keys they derive from (lib/srtp_kdf.c): SSRC
+ * 0x12345678, 16 payload bytes 0xab. RFC 3711 B.3's master key for the
+ * AES-128 ones; bytes 0, 1, 2... and salt 0x40, 0x41... for the others. */
+struct srtp_vector {
+	u8 suite, tag_len;
+	const char *key, *salt, *auth;	/* hex */
+	const char *srtp;		/* hex, the whole packet */
+};
+
+static const struct srtp_vector srtp_vectors[] = {
+	{ RTPG_SUITE_AES_CM_128_HMAC_SHA1_80, 10,
+	  "c61e7a93744f39ee10734afe3ff7a087", "30cbbc08863d8c85d49db34a9ae1",
+	  "cebe321f6ff7716b6fd4ab49af256a156d38baa4",
+	  "800012340102030412345678aaf59460daaac2772ed4dd6213431dbb9904d10bc9669f75b529" },
+	{ RTPG_SUITE_AES_CM_128_HMAC_SHA1_32, 4,
+	  "c61e7a93744f39ee10734afe3ff7a087", "30cbbc08863d8c85d49db34a9ae1",
+	  "cebe321f6ff7716b6fd4ab49af256a156d38baa4",
+	  "8000ffff0102030412345678d8f69c7cbc5b5e249f3e819a02108f273eb31a12" },
+	{ RTPG_SUITE_AES_256_CM_HMAC_SHA1_80, 10,
+	  "7e6ff674d9f1ee76dc02b1ec7e22cd659da070a8df697f449c41c848d1a72481",
+	  "c0208b4ba76d4aef1e6053765591", "73d0787d3c78cc1f41995fab24cf17c9052cc2ef",
+	  "8000123401020304123456782b08e12e065d510035b891ac3ae309e6bd9da914165e22d66fa2" },
+	{ RTPG_SUITE_AEAD_AES_128_GCM, 16,
+	  "ec5cc97f149b8079c78bd9379d0e677e", "1fcd5d561e66dc49ec1c3ccb", "",
+	  "8000ffff0102030412345678021bb4516e0e8e22c866d58e629ced38126b1c00"
+	  "eccdd8424e2238fe5e2572a7" },
+};
+
+#define SRTP_VEC_MAX	64	/* longest vector packet */
+
+static struct rtpg_srtp *vector_context(const struct srtp_vector *v)
+{
+	struct rtpg_srtp_params p = { .suite = v->suite, .tag_len = v->tag_len };
+	struct rtpg_srtp *s;
+
+	if (hex2bin(p.cipher_key, v->key, strlen(v->key) / 2) ||
+	    hex2bin(p.salt, v->salt, strlen(v->salt) / 2) ||
+	    hex2bin(p.auth_key, v->auth, strlen(v->auth) / 2))
+		return ERR_PTR(-EINVAL);
+	s = rtpg_srtp_create(&p);
+	if (IS_ERR(s))
+		pr_err("rtpgate selftest: SRTP context: error %ld\n", PTR_ERR(s));
+	return s;
+}
+
+/* @v's packet decrypts to its plain text once (a forgery and a replay
+ * are refused), and the plain text encrypts to it. */
+static bool srtp_vector_checks(const struct srtp_vector *v,
+			       struct rtpg_srtp *rx, struct rtpg_srtp *tx)
+{
+	u8 srtp[SRTP_VEC_MAX], pkt[SRTP_VEC_MAX], plain[SRTP_VEC_MAX];
+	size_t slen = strlen(v->srtp) / 2, len = slen;
+	struct rtp_header h;
+
+	EXPECT(slen <= SRTP_VEC_MAX && !hex2bin(srtp, v->srtp, slen));
+	memcpy(plain, srtp, RTP_HEADER_MIN);
+	memset(plain + RTP_HEADER_MIN, 0xab, slen - v->tag_len - RTP_HEADER_MIN);
+	memcpy(pkt, srtp, slen);
+	EXPECT(rtp_parse(pkt, slen - v->tag_len, &h) == 0);
+	pkt[slen - 1] ^= 1;
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == -EBADMSG);
+	memcpy(pkt, srtp, slen);
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == 0);
+	EXPECT(len == slen - v->tag_len && !memcmp(pkt, plain, len));
+	memcpy(pkt, srtp, slen);
+	len = slen;
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == -EALREADY);
+	len = RTP_HEADER_MIN + v->tag_len - 1;
+	EXPECT(rtpg_srtp_decrypt(rx, pkt, &len, &h) == -EBADMSG);
+	memcpy(pkt, plain, slen - v->tag_len);
+	len = slen - v->tag_len;
+	EXPECT(rtpg_srtp_encrypt(tx, pkt, &len, &h) == 0);
+	EXPECT(len == slen && !memcmp(pkt, srtp, slen));
+	return true;
+}
+
+static bool srtp_agrees_with_libsrtp(void)
+{
+	struct rtpg_srtp *rx, *tx;
+	struct rtpg_srtp_ssrc st;
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; ok && i < ARRAY_SIZE(srtp_vectors); i++) {
+		rx = vector_context(&srtp_vectors[i]);
+		tx = IS_ERR(rx) ? rx : vector_context(&srtp_vectors[i]);
+		if (IS_ERR(tx)) {
+			if (!IS_ERR(rx))
+				rtpg_srtp_put(rx);
+			pr_err("rtpgate selftest: SRTP vector %u: no context\n", i);
+			return false;
+		}
+		ok = srtp_vector_checks(&srtp_vectors[i], rx, tx) &&
+		     rtpg_srtp_state(tx, &st) == 1 && st.ssrc == 0x12345678 &&
+		     st.roc == 0;
+		if (!ok)
+			pr_err("rtpgate selftest: SRTP vector %u (suite %u)\n", i,
+			       srtp_vectors[i].suite);
+		rtpg_srtp_put(rx);
+		rtpg_srtp_put(tx);
+	}
+	return ok;
+}
+
 static const struct {
 	const char *sentence;
 	bool (*fn)(void);
@@ -320,6 +427,8 @@ static const struct {
 	  table_adds_finds_updates_and_removes_targets },
 	{ "counters add up and SSRC slots are limited",
 	  counters_add_up_and_ssrc_slots_are_limited },
+	{ "SRTP (AES-CM 128 and 256 with HMAC-SHA1-80/32, AES-GCM) decrypts libsrtp2's packets, refuses a forgery and a replay, and encrypts to what libsrtp2 sends",
+	  srtp_agrees_with_libsrtp },
 };
 
 int rtpg_selftest_run(void)

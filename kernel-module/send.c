@@ -4,7 +4,9 @@
  *
  * The arrived skb becomes the sent one: no copy when it is not shared.
  * Routing comes first, while the skb is untouched, so a datagram without
- * a route is dropped whole.
+ * a route is dropped whole. The UDP checksum is updated for the new
+ * addresses and ports, or, when SRTP changed the payload and its length,
+ * computed afresh.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -18,6 +20,7 @@
 #include <net/udp.h>
 
 #include "send.h"
+#include "srtp.h"
 
 #define UDP4_HEADERS	(sizeof(struct iphdr) + sizeof(struct udphdr))
 #define UDP6_HEADERS	(sizeof(struct ipv6hdr) + sizeof(struct udphdr))
@@ -55,12 +58,55 @@ static void rewrite_udp(struct sk_buff *skb, struct udphdr *uh, bool check,
 	uh->dest = fwd->dst.port;
 }
 
+/* Whether the payload was transformed (srtp_apply in target.c), so the
+ * UDP length and checksum must be written whole. */
+static bool payload_changed(const struct rtpg_fwd *fwd)
+{
+	return fwd->decrypt || fwd->encrypt;
+}
+
+/* Writes the UDP length of the datagram at @uh (it ends at the skb's
+ * tail) and returns the sum over it with a zero checksum field; the
+ * callers fold in the pseudo-header. */
+static __wsum udp_fill(struct sk_buff *skb, struct udphdr *uh)
+{
+	unsigned int ulen = skb_tail_pointer(skb) - (unsigned char *)uh;
+
+	uh->len = htons(ulen);
+	uh->check = 0;
+	skb->ip_summed = CHECKSUM_NONE;
+	return csum_partial(uh, ulen, 0);
+}
+
+static void resum4(struct sk_buff *skb, struct iphdr *iph, struct udphdr *uh)
+{
+	__wsum sum = udp_fill(skb, uh);
+
+	uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, ntohs(uh->len),
+				      IPPROTO_UDP, sum);
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+}
+
+static void resum6(struct sk_buff *skb, struct ipv6hdr *ip6h,
+		   struct udphdr *uh)
+{
+	__wsum sum = udp_fill(skb, uh);
+
+	uh->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ntohs(uh->len),
+				    IPPROTO_UDP, sum);
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+}
+
 static void rewrite4(struct sk_buff *skb, const struct flowi4 *fl4,
 		     const struct rtpg_fwd *fwd)
 {
 	struct iphdr *iph = ip_hdr(skb);
 	struct udphdr *uh = (struct udphdr *)(iph + 1);
-	bool check = uh->check || skb->ip_summed == CHECKSUM_PARTIAL;
+	bool full = payload_changed(fwd);
+	bool check = !full &&
+		     (uh->check || skb->ip_summed == CHECKSUM_PARTIAL);
 
 	if (check) {
 		inet_proto_csum_replace4(&uh->check, skb, iph->saddr,
@@ -74,6 +120,8 @@ static void rewrite4(struct sk_buff *skb, const struct flowi4 *fl4,
 	iph->tos = fwd->tos;
 	/* a relay is an endpoint: its own fragmentation, its own ID */
 	iph->frag_off = 0;
+	if (full)
+		resum4(skb, iph, uh);
 }
 
 static struct dst_entry *route4(struct net *net, const struct rtpg_fwd *fwd,
@@ -106,15 +154,20 @@ static void rewrite6(struct sk_buff *skb, const struct flowi6 *fl6,
 {
 	struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	struct udphdr *uh = (struct udphdr *)(ip6h + 1);
+	bool full = payload_changed(fwd);
 
 	/* RFC 8200 8.1: the UDP checksum is mandatory over IPv6 */
-	inet_proto_csum_replace16(&uh->check, skb, ip6h->saddr.s6_addr32,
-				  fl6->saddr.s6_addr32, true);
-	inet_proto_csum_replace16(&uh->check, skb, ip6h->daddr.s6_addr32,
-				  fl6->daddr.s6_addr32, true);
-	rewrite_udp(skb, uh, true, fwd);
+	if (!full) {
+		inet_proto_csum_replace16(&uh->check, skb, ip6h->saddr.s6_addr32,
+					  fl6->saddr.s6_addr32, true);
+		inet_proto_csum_replace16(&uh->check, skb, ip6h->daddr.s6_addr32,
+					  fl6->daddr.s6_addr32, true);
+	}
+	rewrite_udp(skb, uh, !full, fwd);
 	ip6h->saddr = fl6->saddr;
 	ip6h->daddr = fl6->daddr;
+	if (full)
+		resum6(skb, ip6h, uh);
 }
 
 static struct dst_entry *route6(struct net *net, const struct rtpg_fwd *fwd,

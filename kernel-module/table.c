@@ -14,6 +14,7 @@
 #include <linux/socket.h>
 #include <linux/string.h>
 
+#include "srtp.h"
 #include "table.h"
 
 #define BUCKETS		(1u << RTPG_HASH_BITS)
@@ -27,6 +28,31 @@ void rtpg_key_init(struct rtpg_key *key, u8 family, const void *addr,
 	key->family = family;
 	key->port = port;
 	memcpy(&key->addr, addr, family == AF_INET ? 4 : 16);
+}
+
+struct rtpg_fwd *rtpg_fwd_dup(const struct rtpg_fwd *fwd)
+{
+	struct rtpg_fwd *copy = kmemdup(fwd, sizeof(*fwd), GFP_KERNEL_ACCOUNT);
+
+	if (copy) {
+		rtpg_srtp_get(copy->decrypt);
+		rtpg_srtp_get(copy->encrypt);
+	}
+	return copy;
+}
+
+void rtpg_fwd_free(struct rtpg_fwd *fwd)
+{
+	if (!fwd)
+		return;
+	rtpg_srtp_put(fwd->decrypt);
+	rtpg_srtp_put(fwd->encrypt);
+	kfree(fwd);
+}
+
+static void fwd_free_rcu(struct rcu_head *rcu)
+{
+	rtpg_fwd_free(container_of(rcu, struct rtpg_fwd, rcu));
 }
 
 static u32 bucket_of(const struct rtpg_table *table,
@@ -59,7 +85,7 @@ static void target_free_rcu(struct rcu_head *rcu)
 {
 	struct rtpg_target *t = container_of(rcu, struct rtpg_target, rcu);
 
-	kfree(rcu_dereference_raw(t->fwd));
+	rtpg_fwd_free(rcu_dereference_raw(t->fwd));
 	rtpg_stats_destroy(&t->stats);
 	kfree(t);
 }
@@ -181,7 +207,7 @@ int rtpg_table_add(struct rtpg_table *table, const struct rtpg_key *key,
 	return 0;
 fail:
 	mutex_unlock(&table->lock);
-	kfree(fwd);
+	rtpg_fwd_free(fwd);
 	return err;
 }
 
@@ -198,17 +224,17 @@ int rtpg_table_update(struct rtpg_table *table, const struct rtpg_key *key,
 	if (!t)
 		goto out;
 	old = rcu_dereference_protected(t->fwd, lockdep_is_held(&table->lock));
-	fwd = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	fwd = rtpg_fwd_dup(old);
 	err = -ENOMEM;
 	if (!fwd)
 		goto out;
 	err = edit(fwd, arg);
 	if (err) {
-		kfree(fwd);
+		rtpg_fwd_free(fwd);
 		goto out;
 	}
 	rcu_assign_pointer(t->fwd, fwd);
-	kfree_rcu(old, rcu);
+	call_rcu(&old->rcu, fwd_free_rcu);
 out:
 	mutex_unlock(&table->lock);
 	return err;

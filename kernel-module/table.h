@@ -24,6 +24,8 @@
 
 #include "stats.h"
 
+struct rtpg_srtp;
+
 #define RTPG_HASH_BITS		14	/* buckets per table: 16384 */
 #define RTPG_PT_BITMAP_LEN	16	/* payload types 0..127 */
 
@@ -59,6 +61,10 @@ struct rtpg_fwd {
 	bool has_expect;
 	bool has_pt_allow;
 	u8 pt_allow[RTPG_PT_BITMAP_LEN];	/* type n: bit n % 8 of byte n / 8 */
+	/* SRTP (srtp.h), or NULL: one reference each, shared with the
+	 * previous copy when an update kept them */
+	struct rtpg_srtp *decrypt;		/* what arrives is SRTP */
+	struct rtpg_srtp *encrypt;		/* what leaves is SRTP */
 	struct rcu_head rcu;
 };
 
@@ -86,6 +92,12 @@ struct rtpg_cursor {
 	u32 bucket;
 	u32 index;
 };
+
+/* A copy of @fwd (its SRTP contexts referenced again), or NULL. */
+struct rtpg_fwd *rtpg_fwd_dup(const struct rtpg_fwd *fwd);
+
+/* Frees @fwd now and drops its SRTP references (NULL allowed). */
+void rtpg_fwd_free(struct rtpg_fwd *fwd);
 
 /* Fills *@key for @family (AF_INET or AF_INET6) from @addr (4 or 16 bytes,
  * network order) and @port (network order). */

@@ -7,7 +7,9 @@
  * datagram continues (XT_CONTINUE) as if the rule were not there. Found:
  * classify it (classify.c), count it (stats.c), and either hand it up
  * (XT_CONTINUE: the relay socket, i.e. rtpgated, gets it), drop it
- * (NF_DROP) or rewrite and send it (send.c, NF_STOLEN).
+ * (NF_DROP) or rewrite and send it (send.c, NF_STOLEN). A target with
+ * SRTP decrypts and/or encrypts RTP in place first (srtp.c); a packet
+ * that fails authentication or is a replay is dropped, counted.
  *
  * What this path does not parse it leaves alone, uncounted: non-UDP,
  * fragments, IPv4 options, IPv6 extension headers. What it finds odd on a
@@ -26,6 +28,7 @@
 #include "classify.h"
 #include "netns.h"
 #include "send.h"
+#include "srtp.h"
 #include "target.h"
 
 /* A datagram's facts, from its headers. */
@@ -58,6 +61,54 @@ static bool usable(struct sk_buff *skb, const struct packet *pkt)
 	return pskb_may_pull(skb, skb->len);
 }
 
+static enum rtpg_drop srtp_drop_reason(int err)
+{
+	if (err == -EBADMSG)
+		return RTPG_DROP_SRTP_AUTH;
+	if (err == -EALREADY)
+		return RTPG_DROP_SRTP_REPLAY;
+	return RTPG_DROP_SRTP;
+}
+
+/* Decrypts and/or encrypts the RTP packet @h of @pkt as @fwd says, in
+ * place, and sets the skb's length to the result (send.c rewrites the
+ * UDP length and checksum). Returns 0, -ENOSPC when the packet is to be
+ * handed up unchanged (an SSRC beyond the table), or another errno. */
+static int srtp_apply(struct sk_buff *skb, const struct packet *pkt,
+		      const struct rtpg_fwd *fwd, const struct rtp_header *h)
+{
+	unsigned int off = pkt->thoff + sizeof(struct udphdr);
+	unsigned int room = fwd->encrypt ? fwd->encrypt->tag_len : 0;
+	size_t len = pkt->udp_len - sizeof(struct udphdr);
+	int err;
+
+	if (skb->len + room > IP_MAX_MTU)
+		return -EMSGSIZE;	/* no room for the tag in one datagram */
+	if (skb_ensure_writable(skb, skb->len))
+		return -ENOMEM;
+	if (skb_tailroom(skb) < room &&
+	    pskb_expand_head(skb, 0, room, GFP_ATOMIC))
+		return -ENOMEM;
+	if (fwd->decrypt) {
+		err = rtpg_srtp_decrypt(fwd->decrypt, skb->data + off, &len, h);
+		if (err)
+			return err;
+	}
+	if (fwd->encrypt) {
+		err = rtpg_srtp_encrypt(fwd->encrypt, skb->data + off, &len, h);
+		/* decrypted already: too late to hand it up */
+		if (err == -ENOSPC && fwd->decrypt)
+			err = -ENOMEM;
+		if (err)
+			return err;
+	}
+	if (off + len > skb->len)
+		skb_put(skb, off + len - skb->len);
+	else
+		skb_trim(skb, off + len);
+	return 0;
+}
+
 static unsigned int handle(struct net *net, struct rtpg_target *t,
 			   struct sk_buff *skb, const struct packet *pkt)
 {
@@ -66,7 +117,7 @@ static unsigned int handle(struct net *net, struct rtpg_target *t,
 	const u8 *data = skb->data + pkt->thoff + sizeof(struct udphdr);
 	struct rtp_header rtp;
 	unsigned int verdict;
-	int drop;
+	int drop, err;
 
 	switch (rtpg_classify(fwd, pkt->key.family, &pkt->from, data, len,
 			      &rtp)) {
@@ -81,6 +132,16 @@ static unsigned int handle(struct net *net, struct rtpg_target *t,
 		rtpg_stats_dropped(&t->stats, RTPG_DROP_SOURCE);
 		return NF_DROP;
 	case RTPG_ACT_FORWARD_RTP:
+		err = fwd->decrypt || fwd->encrypt ?
+		      srtp_apply(skb, pkt, fwd, &rtp) : 0;
+		if (err == -ENOSPC) {
+			rtpg_stats_handed_up(&t->stats);
+			return XT_CONTINUE;
+		}
+		if (err) {
+			rtpg_stats_dropped(&t->stats, srtp_drop_reason(err));
+			return NF_DROP;
+		}
 		rtpg_stats_rtp(&t->stats, &rtp, arrival_8khz());
 		break;
 	case RTPG_ACT_FORWARD:

@@ -16,7 +16,20 @@ KERNEL_PKGS="qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd6
 DEB_PKGS="debhelper dh-dkms lintian debootstrap fakeroot"
 # Browser test (tests/browser/): Debian's Chromium, headless; big, so only
 # with RTPGATE_BROWSER_TESTS=1 (tests/run.sh sets it for that suite).
-BROWSER_PKGS="chromium"
+# run_sip.py also needs Kamailio's websocket module, and npm for the
+# SIP.js package pinned in tests/browser/package-lock.json (Debian's npm,
+# unless an npm is there already: a Node.js from elsewhere brings its own).
+BROWSER_PKGS="chromium kamailio-websocket-modules"
+command -v npm >/dev/null 2>&1 || BROWSER_PKGS="$BROWSER_PKGS npm"
+
+# The browser test's npm packages, exactly as locked, once per lock file.
+browser_npm() {
+	[ "${RTPGATE_BROWSER_TESTS:-0}" = 1 ] || return 0
+	dir=$(dirname "$0")/../tests/browser
+	cmp -s "$dir/package-lock.json" "$dir/node_modules/.rtpgate-lock" && return 0
+	(cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) &&
+		cp "$dir/package-lock.json" "$dir/node_modules/.rtpgate-lock"
+}
 
 missing=""
 [ "${RTPGATE_KERNEL_TESTS:-0}" = 1 ] || KERNEL_PKGS=""
@@ -26,7 +39,10 @@ for p in $BUILD_PKGS $TEST_PKGS $KERNEL_PKGS $DEB_PKGS $BROWSER_PKGS ${RTPGATE_E
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$status" = "installed" ] || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	browser_npm
+	exit 0
+fi
 
 echo "install-deps: installing:$missing"
 if [ "$(id -u)" != 0 ]; then
@@ -46,4 +62,5 @@ if [ ! -e "$policy" ]; then
 fi
 apt-get install -y -qq --no-install-recommends $missing
 [ "$made_policy" = 1 ] && rm -f "$policy"
+browser_npm
 exit 0

@@ -42,6 +42,7 @@ SUITES=(
 [ -f tests/browser/run_browser.py ] && SUITES+=(
 	"browser (chromium)|RTPGATE_BROWSER_TESTS=1 scripts/install-deps.sh >/dev/null && $PY tests/browser/run_browser.py --daemon build/rtpgated"
 )
+[ -f tests/browser/run_sip.py ] && SUITES+=("browser sip (chromium+sip.js+kamailio)|RTPGATE_BROWSER_TESTS=1 scripts/install-deps.sh >/dev/null && $PY tests/browser/run_sip.py --daemon build/rtpgated")
 [ -f tests/kernel/run.sh ] && SUITES+=(
 	"kernel (qemu)|RTPGATE_KERNEL_TESTS=1 scripts/install-deps.sh >/dev/null && make --no-print-directory kmod DEBUG=1 >/dev/null && tests/kernel/run.sh"
 )

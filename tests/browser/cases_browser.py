@@ -264,7 +264,7 @@ def counter_checks(report, name, call, sides, before, early):
     @early SDP there is no address for the browser before its nomination);
     statistics: no SRTP drops during the call. Media still flows, so the
     query is bracketed by two statistics."""
-    reasons = ("dtls-pending", "ice-no-consent") + \
+    reasons = ("srtp-pending", "ice-no-consent") + \
         (("no-destination",) if early else ())
     low = daemon_drops(call)
     reply = call.query()
@@ -288,7 +288,8 @@ def counter_checks(report, name, call, sides, before, early):
                  and span[0] <= errors <= span[1] and not others
                  else "(packets, errors): %r; such drops %d..%d; drops during "
                  "the call %r" % (counts, span[0], span[1], drops))
-    srtp = {k: v for k, v in drops.items() if k.startswith("srtp")}
+    srtp = {k: v for k, v in drops.items()
+            if k in ("srtp-auth", "srtp-replay", "srtp-failed")}
     report.check("%s: statistics counts no srtp-auth, srtp-replay or "
                  "srtp-failed drops" % name,
                  None if srtp and not any(srtp.values()) else "drops: %r"

@@ -1,7 +1,7 @@
 /* test_ice.c - the ICE-lite agent: checks built as a browser builds them
  * (lib/stun's builder), responses read back with lib/stun's parser.
  */
-/* needs: ice */
+/* needs: ice ice_checks */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>

@@ -1,7 +1,7 @@
 /* test_ice_sdp.c - what the ICE-lite agent puts in SDP: its credentials
  * and its host candidate lines (the checks are test_ice.c's).
  */
-/* needs: ice */
+/* needs: ice ice_checks */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * Media ports stay in 43000-43199 (test_ng_server: 43400-43599,
  * test_ports: 41000-41999, test_interface: 42000-42999).
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice srtp log addr */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
 #define PORT_MIN 43000
 #define PORT_MAX 43199
 #include "ng_fixture.h"

@@ -6,7 +6,7 @@
  *
  * Media ports stay in 43400-43599, the NG socket in 43990-43999.
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice srtp log addr */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
 #define PORT_MIN 43400
 #define PORT_MAX 43599
 #define NG_PORT_FIRST 43990

@@ -4,7 +4,7 @@
  *
  * Media ports stay in 43600-43799.
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice srtp log addr */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
 #define PORT_MIN 43600
 #define PORT_MAX 43799
 #include "ng_fixture.h"

@@ -53,6 +53,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import string
 import subprocess
@@ -334,9 +335,12 @@ def netns_run(argv):
     if probe.returncode != 0:
         return None
     env = dict(os.environ, **{NETNS_ENV: "1"})
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     child = subprocess.Popen(["unshare", "--net", "--fork",
                               "--kill-child=SIGTERM", "--", sys.executable,
-                              os.path.abspath(__file__)] + argv, env=env)
+                              os.path.abspath(__file__)] + argv, env=env,
+                             start_new_session=True)
     try:
         return child.wait(timeout=len(CALLS) * 90 + 120)
     except subprocess.TimeoutExpired:
@@ -344,13 +348,24 @@ def netns_run(argv):
               "time limit\n0 passed, 1 failed", flush=True)
         return 1
     finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop_group(child)
+
+
+def stop_group(child):
+    """SIGTERM to @child's process group (unshare and the runner under it;
+    the peers have sessions of their own and are the runner's to stop),
+    SIGKILL after 30 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if child.poll() is not None:
+            return
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
 
 
 def netns_setup():
@@ -526,7 +541,7 @@ def check_drops(report, name, w, before, after):
     failure, no packet held back for want of ICE consent. Around that
     window some drops are expected and named in the sentence, not judged:
     the phone's first packets while ICE and DTLS are under way
-    (ice-no-consent, dtls-pending), and RTCP that baresip sends in clear
+    (ice-no-consent, srtp-pending), and RTCP that baresip sends in clear
     on SRTP sessions (the SDES party's first APP "PING", the DTLS party's
     RTCP BYE after its close_notify), which rtpgated rightly refuses
     (srtp-failed, srtp-auth)."""

@@ -24,7 +24,8 @@
 #
 # The calls themselves (handoff after the learning window, counters,
 # strict source, re-offer, delete, the kernel/userspace ratio) are
-# tests/kernel/kpath.py.
+# tests/kernel/kpath.py; SDES-SRTP calls through the kernel are
+# tests/kernel/ksrtp.py.
 
 KPATH_NG=127.0.0.1:2226
 KPATH_CLI=127.0.0.1:9926
@@ -70,6 +71,21 @@ case_kpath_calls() {
 		--daemon-pid "$KPATH_PID"
 }
 
+# SDES-SRTP calls in the kernel (tests/kernel/ksrtp.py): libsrtp2's
+# packets from the caller arrive in clear at the callee and the other way,
+# with forged and replayed packets dropped and counted, and a rollover.
+case_kpath_srtp() {
+	if [ -z "$KPATH_PID" ] || ! kill -0 "$KPATH_PID" 2>/dev/null; then
+		failed "kernel SRTP calls: rtpgated --table=0 is not running"
+		return
+	fi
+	run_py "the SRTP kernel path cases run to their end" tests/kernel/ksrtp.py calls \
+		--ng "$KPATH_NG" --cli "$KPATH_CLI" --relay-ns relay --table 0 \
+		--caller "caller/$CALLER_IP" --callee "callee/$CALLEE_IP" \
+		--internal "$RELAY_INT" --external "$RELAY_EXT" --log "$KPATH_LOG" \
+		--daemon-pid "$KPATH_PID"
+}
+
 # SIGTERM (netns.sh's daemon_stop: exit 0 within 5 s), then neither the
 # nftables table nor kernel table 0 is left.
 kpath_stop() {
@@ -92,4 +108,5 @@ case_kpath_daemon_stops() {
 		kpath_stop
 }
 
-KPATH_CASES=(case_kpath_daemon_starts case_kpath_calls case_kpath_daemon_stops)
+KPATH_CASES=(case_kpath_daemon_starts case_kpath_calls case_kpath_srtp
+	case_kpath_daemon_stops)

@@ -119,6 +119,109 @@ BAD = [
 ]
 
 
+# SRTP nests (rtpgate_abi.h): a good one, then broken ones, each of which
+# must be refused with EINVAL or ERANGE and an extack message.
+SRTP_OK = dict(suite=rtpgnl.SUITE_80, cipher_key=bytes(range(16)),
+               salt=bytes(range(14)), auth_key=bytes(range(20)), tag_len=10)
+SRTP_LOCAL = replace(LOCAL, "LOCAL_PORT", 30020)
+SRTP_TARGET = replace(TARGET, "LOCAL_PORT", 30020) + [("FLAGS", rtpgnl.F_RTP)]
+
+
+def srtp_with(**kw):
+    args = dict(SRTP_OK)
+    args.update(kw)
+    return rtpgnl.srtp_nest(**{k: v for k, v in args.items() if v is not None})
+
+
+BAD_SRTP = [
+    ("suite 0", srtp_with(suite=0), errno.ERANGE),
+    ("suite 7", srtp_with(suite=7), errno.ERANGE),
+    ("a 15-byte cipher key", srtp_with(cipher_key=bytes(15)), errno.EINVAL),
+    ("a 33-byte cipher key", srtp_with(cipher_key=bytes(33)), errno.ERANGE),
+    ("a 32-byte cipher key for an AES-128 suite",
+     srtp_with(cipher_key=bytes(32)), errno.EINVAL),
+    ("a 12-byte salt for an AES-CM suite", srtp_with(salt=bytes(12)),
+     errno.EINVAL),
+    ("a 13-byte salt", srtp_with(salt=bytes(13)), errno.EINVAL),
+    ("a 16-byte auth key", srtp_with(auth_key=bytes(16)), errno.ERANGE),
+    ("no auth key for an AES-CM suite", srtp_with(auth_key=None),
+     errno.EINVAL),
+    ("an auth key for an AES-GCM suite",
+     srtp_with(suite=rtpgnl.SUITE_GCM128, salt=bytes(12), tag_len=16),
+     errno.EINVAL),
+    ("a 14-byte salt for an AES-GCM suite",
+     srtp_with(suite=rtpgnl.SUITE_GCM128, auth_key=None, tag_len=16),
+     errno.EINVAL),
+    ("no tag length", srtp_with(tag_len=None), errno.EINVAL),
+    ("tag length 4 with the _80 suite", srtp_with(tag_len=4), errno.EINVAL),
+    ("tag length 16 with the _80 suite", srtp_with(tag_len=16), errno.EINVAL),
+    ("tag length 17", srtp_with(tag_len=17), errno.ERANGE),
+    ("keys without a suite", srtp_with(suite=None), errno.EINVAL),
+    ("an SSRC state of 11 bytes", srtp_with() + rtpgnl.nla(6, bytes(11)),
+     errno.EINVAL),
+    ("five SSRC states", srtp_with(state=[(i, 0, 0) for i in range(5)]),
+     errno.ERANGE),
+    ("an SSRC named twice", srtp_with(state=[(7, 0, 0), (7, 1, 0)]),
+     errno.EINVAL),
+    ("SSRC state flags", srtp_with() + rtpgnl.nla(6, struct.pack(
+        "IIHH", 1, 0, 0, 1)), errno.EINVAL),
+    ("an unknown SRTP attribute", srtp_with() + rtpgnl.nla(9, bytes(4)),
+     errno.EINVAL),
+]
+
+
+def refused_with_reason(nl, attrs, want):
+    try:
+        nl.cmd("TARGET_ADD", attrs)
+    except NlError as e:
+        if -e.err != want or not e.msg:
+            return "refused with %s (%r), wanted %s and a reason" % (
+                errno.errorcode.get(-e.err, e.err), e.msg,
+                errno.errorcode[want])
+        return None
+    return "accepted"
+
+
+def case_srtp(r, nl):
+    for sentence, nest, want in BAD_SRTP:
+        for side in rtpgnl.NESTS:
+            r.check("TARGET_ADD with %s in %s is refused with %s and a reason"
+                    % (sentence, side, errno.errorcode[want]),
+                    refused_with_reason(nl, SRTP_TARGET + [(side, nest)], want))
+    r.check("SRTP on a target without RTPG_F_RTP is refused with EINVAL",
+            refused_with_reason(nl, replace(SRTP_TARGET, "FLAGS", 0) +
+                                [("SRTP_DECRYPT", srtp_with())], errno.EINVAL))
+    r.check("an SRTP nest without NLA_F_NESTED is refused with EINVAL",
+            refused(nl, "TARGET_ADD", SRTP_TARGET +
+                    [(rtpgnl.ATTR["SRTP_DECRYPT"], srtp_with())], errno.EINVAL))
+    nl.cmd("TARGET_ADD", SRTP_TARGET + [
+        ("SRTP_DECRYPT", srtp_with(state=[(0xcafe, 3, 65000)])),
+        ("SRTP_ENCRYPT", srtp_with(suite=rtpgnl.SUITE_32, tag_len=4))])
+    got = nl.cmd("TARGET_GET", SRTP_LOCAL)[0]
+    dec, enc = got.get("SRTP_DECRYPT", {}), got.get("SRTP_ENCRYPT", {})
+    r.check("TARGET_GET shows each direction's suite, tag length and SSRC "
+            "state, and no key",
+            None if dec == {"suite": 1, "tag_len": 10,
+                            "state": [(0xcafe, 3, 65000)]}
+            and enc == {"suite": 2, "tag_len": 4, "state": []}
+            else "decrypt %r, encrypt %r" % (dec, enc))
+    nl.cmd("TARGET_UPDATE", SRTP_LOCAL + [("SRTP_ENCRYPT", rtpgnl.srtp_nest(
+        suite=rtpgnl.SUITE_GCM256, cipher_key=bytes(32), salt=bytes(12),
+        tag_len=16))])
+    got = nl.cmd("TARGET_GET", SRTP_LOCAL)[0].get("SRTP_ENCRYPT", {})
+    r.check("an update to AEAD_AES_256_GCM (32-byte key, 12-byte salt, no "
+            "auth key, tag 16) is taken",
+            None if got == {"suite": rtpgnl.SUITE_GCM256, "tag_len": 16,
+                            "state": []} else "encrypt %r" % (got,))
+    nl.cmd("TARGET_UPDATE", SRTP_LOCAL + [("SRTP_ENCRYPT", b"")])
+    got = nl.cmd("TARGET_GET", SRTP_LOCAL)[0]
+    r.check("an empty SRTP nest in an update turns that direction off and "
+            "leaves the other",
+            None if "SRTP_ENCRYPT" not in got and got.get("SRTP_DECRYPT")
+            else "reply %r" % (got,))
+    nl.cmd("TARGET_DEL", SRTP_LOCAL)
+
+
 def case_refusals(r, nl):
     for sentence, cmd, attrs, want in BAD:
         r.check("%s with %s is refused with %s" % (cmd, sentence,
@@ -197,6 +300,7 @@ def run(r, nl):
     nl.cmd("TABLE_NEW", [("TABLE", T)])
     nl.cmd("TARGET_ADD", TARGET)
     case_refusals(r, nl)
+    case_srtp(r, nl)
     case_broken_messages(r, nl)
     case_target_lifecycle(r, nl)
     case_dump(r, nl)

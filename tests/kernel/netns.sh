@@ -208,7 +208,11 @@ module_load() {
 		echo "$MODULE is built for '$vermagic', this kernel is $(uname -r)"
 		return 1
 	fi
-	for dep in $(modinfo -F depends "$MODULE" | tr ',' ' '); do
+	# hard dependencies, then the soft ones modprobe would load first
+	# (the crypto templates SRTP asks for: insmod loads neither, and the
+	# kernel's own request_module cannot reach the host's modprobe here)
+	for dep in $(modinfo -F depends "$MODULE" | tr ',' ' ') \
+		   $(modinfo -F softdep "$MODULE" | sed 's/^pre://; s/post:.*//'); do
 		modprobe "$dep" || return 1
 	done
 	insmod "$MODULE" && MODULE_LOADED=1

@@ -34,7 +34,14 @@ CMD = {"HELLO": 1, "TABLE_NEW": 2, "TABLE_DEL": 3, "TARGET_ADD": 4,
 ATTR = {"ABI_VERSION": 1, "TABLE": 2, "LOCAL_ADDR": 3, "LOCAL_PORT": 4,
         "EXPECT_ADDR": 5, "EXPECT_PORT": 6, "SOURCE_MODE": 7, "SRC_ADDR": 8,
         "SRC_PORT": 9, "DST_ADDR": 10, "DST_PORT": 11, "TOS": 12,
-        "FLAGS": 13, "PT_ALLOW": 14, "STATS": 15, "SSRC": 16, "PAD": 17}
+        "FLAGS": 13, "PT_ALLOW": 14, "STATS": 15, "SSRC": 16, "PAD": 17,
+        "SRTP_DECRYPT": 18, "SRTP_ENCRYPT": 19}
+NESTS = ("SRTP_DECRYPT", "SRTP_ENCRYPT")
+# enum rtpg_srtp_attr, enum rtpg_srtp_suite
+SRTP = {"SUITE": 1, "CIPHER_KEY": 2, "CIPHER_SALT": 3, "AUTH_KEY": 4,
+        "TAG_LEN": 5, "SSRC_STATE": 6}
+SUITE_80, SUITE_32, SUITE_256_80, SUITE_256_32, SUITE_GCM128, SUITE_GCM256 = \
+    range(1, 7)
 ATTR_NAME = {v: k for k, v in ATTR.items()}
 INT_FMT = {"ABI_VERSION": "I", "TABLE": "I", "LOCAL_PORT": "H",
            "EXPECT_PORT": "H", "SOURCE_MODE": "B", "SRC_PORT": "H",
@@ -43,7 +50,8 @@ STATS = {1: "packets", 2: "bytes", 3: "errors", 4: "handed_up",
          5: "last_ns"}
 SSRC = {1: ("ssrc", "I"), 2: ("packets", "Q"), 3: ("bytes", "Q"),
         5: ("lost", "Q"), 6: ("jitter", "I")}
-DROP = ["source", "route", "send", "malformed"]
+DROP = ["source", "route", "send", "malformed", "srtp_auth", "srtp_replay",
+        "srtp"]
 F_RTP, F_PT_FILTER, F_RTCP_HANDUP, F_MUX_RTCP = 1, 2, 4, 8
 SOURCE_IGNORE, SOURCE_DROP, SOURCE_HANDUP = 0, 1, 2
 
@@ -80,11 +88,49 @@ def attrs_of(buf):
 def encode(name, value):
     """One rtpgate attribute: @name is a name of ATTR or a number."""
     atype = ATTR[name] if isinstance(name, str) else name
+    if name in NESTS:
+        return nla(atype | NLA_F_NESTED, value)
     if isinstance(value, bytes):
         return nla(atype, value)
     if name in INT_FMT:
         return nla(atype, struct.pack(INT_FMT[name], value))
     return nla(atype, ipaddress.ip_address(value).packed)
+
+
+def srtp_nest(suite=None, cipher_key=None, salt=None, auth_key=None,
+              tag_len=None, state=()):
+    """The payload of an SRTP_DECRYPT / SRTP_ENCRYPT nest: the attributes
+    given (bytes as they are, so a test can send any length); @state is
+    [(ssrc, roc, seq)]."""
+    out = b""
+    if suite is not None:
+        out += nla(SRTP["SUITE"], struct.pack("B", suite))
+    for name, value in (("CIPHER_KEY", cipher_key), ("CIPHER_SALT", salt),
+                        ("AUTH_KEY", auth_key)):
+        if value is not None:
+            out += nla(SRTP[name], value)
+    if tag_len is not None:
+        out += nla(SRTP["TAG_LEN"], struct.pack("B", tag_len))
+    if state:
+        out += nla(SRTP["SSRC_STATE"], b"".join(
+            struct.pack("IIHH", ssrc, roc, seq, 0) for ssrc, roc, seq in state))
+    return out
+
+
+def decode_srtp(buf):
+    """A reply's SRTP nest: suite, tag_len, state [(ssrc, roc, seq)]."""
+    out = {"state": []}
+    for atype, value in attrs_of(buf):
+        if atype == SRTP["SUITE"]:
+            out["suite"] = value[0]
+        elif atype == SRTP["TAG_LEN"]:
+            out["tag_len"] = value[0]
+        elif atype == SRTP["SSRC_STATE"]:
+            out["state"] = [struct.unpack_from("IIHH", value, i)[:3]
+                            for i in range(0, len(value) - 11, 12)]
+        else:
+            out[atype] = value
+    return out
 
 
 class Socket:
@@ -187,6 +233,8 @@ def decode_target(attrs):
             out["stats"] = decode_stats(value)
         elif name == "SSRC":
             out.setdefault("ssrc", []).append(decode_ssrc(value))
+        elif name in NESTS:
+            out[name] = decode_srtp(value)
         elif name.endswith("_ADDR"):
             out[name] = str(ipaddress.ip_address(value))
         elif name in INT_FMT:
@@ -200,7 +248,8 @@ def decode_stats(buf):
     stats = {}
     for atype, value in attrs_of(buf):
         if atype == 6:
-            stats["drops"] = dict(zip(DROP, struct.unpack("4Q", value)))
+            stats["drops"] = dict(zip(DROP, struct.unpack(
+                "%dQ" % (len(value) // 8), value)))
         elif atype in STATS:
             stats[STATS[atype]] = struct.unpack("Q", value)[0]
     return stats

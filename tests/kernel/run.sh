@@ -9,5 +9,5 @@
 # with "N passed, M failed[, K skipped]"; when QEMU or the Debian kernel is
 # missing, or QEMU cannot boot here, it says why and counts as skipped.
 cd "$(dirname "$0")/../.." || exit 1
-exec /usr/bin/python3 tests/kernel/vm.py --timeout "${RTPGATE_VM_TIMEOUT:-170}" \
+exec /usr/bin/python3 tests/kernel/vm.py --timeout "${RTPGATE_VM_TIMEOUT:-300}" \
 	tests/kernel/netns.sh "$@"

@@ -10,7 +10,7 @@ libsrtp can key; corrupted tags and replays are dropped and counted;
 sequence numbers wrap; re-INVITEs keep or change keys.
 """
 
-from mediakit import CaseError, Relay, first_problem, sdp
+from mediakit import CaseError, Relay, first_problem, rtcp, sdp
 from srtpkit import Bridge, Crypto, Peers, RtpSource, cryptos, srtp_sdp
 
 # What rtpgate can key (lib/sdes.h: supported), in the order it offers them.
@@ -412,7 +412,30 @@ def caller_rekeys(ctx, peers):
     b.call.delete()
 
 
+def before_the_answer(ctx):
+    """An SRTP caller's call before the answer: rtpgate has no keys for
+    either direction yet, so nothing crosses -- no plain RTP to the SRTP
+    party, no undecrypted SRTP to the plain one (both counted as
+    srtp-pending)."""
+    a, b = ctx.endpoint("127.0.0.69"), ctx.endpoint("127.0.0.79")
+    call = ctx.call("sdes-early")
+    call.offer(srtp_sdp(a, [Crypto.fresh(3, "AES_CM_128_HMAC_SHA1_80")]),
+               transport_protocol="RTP/AVP")
+    a_relay = call.relay_from_query(call.from_tag)
+    ctx.check("before the answer, the plain callee's RTP and RTCP do not "
+              "reach the SRTP caller in clear: dropped as srtp-pending",
+              first_problem(
+                  ctx.dropped("srtp-pending", b.rtp, call.b.rtp, [a.rtp, a.rtcp]),
+                  ctx.dropped("srtp-pending", b.rtcp, call.b.rtcp,
+                              [a.rtp, a.rtcp], rtcp())))
+    ctx.check("before the answer, the SRTP caller's packets do not reach "
+              "the plain callee undecrypted: dropped as srtp-pending",
+              ctx.dropped("srtp-pending", a.rtp, a_relay.rtp, [b.rtp, b.rtcp]))
+    call.delete()
+
+
 CASES = [
+    ("SDES: before the answer", before_the_answer),
     ("SDES: plain caller, SRTP callee", plain_caller_srtp_callee),
     ("SDES: SRTP caller, plain callee", srtp_caller_plain_callee),
     ("SDES: corrupted tags and replays", drops),

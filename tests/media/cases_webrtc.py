@@ -18,6 +18,7 @@ packet with sequence number s has octet i = (s * 7 + i) & 0xff.
 
 import os
 import secrets
+import socket
 import subprocess
 import time
 import types
@@ -68,8 +69,8 @@ def webrtc_problem(s, setup, relay):
         problem = "a=fingerprint:%s is not a sha-256 fingerprint" % " ".join(fp)
     elif s.attr("setup") != setup:
         problem = "a=setup:%s, wanted %s" % (s.attr("setup"), setup)
-    elif "ice-lite" not in s.session:
-        problem = "no session-level a=ice-lite"
+    elif "ice-lite" in s.session:
+        problem = "a=ice-lite, though rtpgate's agent is full by default"
     return problem and "%s in the browser's SDP:\n%s" % (problem, s.text)
 
 
@@ -83,10 +84,10 @@ def origin_problem(s, browser):
     return None
 
 
-def exchange(ctx, browser, phone, rtpgate_sdp, what):
+def exchange(ctx, browser, phone, rtpgate_sdp, what, answering=False):
     """Runs the browser's peer against @rtpgate_sdp and the phone beside
     it; checks media both ways and the call's error counters."""
-    browser.start(rtpgate_sdp, phone.ssrc)
+    browser.start(rtpgate_sdp, phone.ssrc, answering=answering)
     try:
         phone.talk(browser)
     finally:
@@ -133,7 +134,7 @@ def browser_to_phone(ctx):
                   "UDP/TLS/RTP/SAVPF ICE=force, reaches the browser as "
                   "UDP/TLS/RTP/SAVPF with ICE credentials, rtpgate's host "
                   "candidate, a sha-256 fingerprint, a=setup:passive, "
-                  "a=rtcp-mux and session-level a=ice-lite",
+                  "a=rtcp-mux and no a=ice-lite (a full agent)",
                   webrtc_problem(answer, "passive", call.a))
         ctx.check("browser -> phone: the answer to the browser carries its "
                   "offer's a=mid:0 though the phone's answer had none",
@@ -154,7 +155,7 @@ def before_nomination_problem(ctx, browser, phone):
     try:
         send(phone.ep.rtp, phone.rtp_packet(), phone.relay.rtp)
         send(phone.ep.rtcp, phone.rtcp_packet(), phone.relay.rtcp)
-        quiet = silence(party.rtp, 0.4)
+        quiet = no_media(party.rtp, 0.4)
     finally:
         party.close()
     after = ctx.drops()
@@ -174,7 +175,7 @@ def browser_passive(ctx):
             setup="passive")
         ctx.check("a browser offering a=setup:passive is answered "
                   "a=setup:active, with ICE, rtpgate's candidate, "
-                  "fingerprint, rtcp-mux and ice-lite",
+                  "fingerprint, rtcp-mux and no a=ice-lite",
                   webrtc_problem(answer, "active", call.a))
         ctx.check("before the browser has nominated, nothing the phone "
                   "sends reaches the browser's address, and it is counted "
@@ -243,7 +244,7 @@ def phone_to_browser(ctx):
                   "UDP/TLS/RTP/SAVPF ICE=force, reaches the browser as "
                   "UDP/TLS/RTP/SAVPF with ICE credentials, rtpgate's host "
                   "candidate, a sha-256 fingerprint, a=setup:actpass, "
-                  "a=rtcp-mux and session-level a=ice-lite",
+                  "a=rtcp-mux and no a=ice-lite (a full agent)",
                   webrtc_problem(offer, "actpass", call.b))
         answer = Sdp(call.answer(browser_sdp(browser, "active"),
                                  **PHONE_TO_BROWSER["answer"])["sdp"])
@@ -254,9 +255,29 @@ def phone_to_browser(ctx):
                       plain_problem(answer), origin_problem(answer, browser)))
         phone = Phone(phone_ep, call.a, 0x0f0e0000 +
                       secrets.randbelow(1 << 16), browser.ssrc)
-        exchange(ctx, browser, phone, offer, "phone -> browser")
+        exchange(ctx, browser, phone, offer, "phone -> browser", answering=True)
         call.delete()
 
+
+
+def no_media(sock, timeout):
+    """None if nothing but STUN (rtpgate's own checks, RFC 7983 first byte
+    0..3) arrives on @sock for @timeout seconds."""
+    end = time.monotonic() + timeout
+    sock.settimeout(0.05)
+    try:
+        while time.monotonic() < end:
+            try:
+                data, src = sock.recvfrom(65536)
+            except (socket.timeout, BlockingIOError):
+                continue
+            if data and data[0] > 3:
+                return "a %d-byte datagram (first byte %d) arrived at %s " \
+                    "from %s" % (len(data), data[0], fmt(sock.getsockname()),
+                                 fmt(src))
+    finally:
+        sock.settimeout(None)
+    return None
 
 
 def no_media_problem(ctx, browser, phone):
@@ -268,7 +289,7 @@ def no_media_problem(ctx, browser, phone):
     try:
         send(phone.ep.rtp, phone.rtp_packet(), phone.relay.rtp)
         send(phone.ep.rtcp, phone.rtcp_packet(), phone.relay.rtcp)
-        quiet = silence(party.rtp, 0.5)
+        quiet = no_media(party.rtp, 0.5)
         send(party.rtp, RtpSource().next(), browser.remote)
         return first_problem(quiet, silence(phone.ep.rtp, 0.5),
                              silence(phone.ep.rtcp, 0.05))
@@ -430,7 +451,7 @@ def wrong_password(ctx):
 
 
 # Why a packet for a browser not yet nominated or keyed is dropped.
-EARLY = ("dtls-pending", "no-destination", "ice-no-consent")
+EARLY = ("srtp-pending", "no-destination", "ice-no-consent")
 
 
 def browser_to_browser(ctx):
@@ -455,7 +476,7 @@ def browser_to_browser(ctx):
                       "the same ICE credentials on both sides"))
         before = ctx.drops()
         # each goes on (RTCP) for 2 s: the other's handshake may end later
-        b.start(offer, a.ssrc, expect=COUNT - 5, linger=2)
+        b.start(offer, a.ssrc, expect=COUNT - 5, linger=2, answering=True)
         a.start(answer, b.ssrc, expect=COUNT - 5, linger=2)
         a.wait()
         b.wait()

@@ -182,10 +182,14 @@ class Browser:
 
     def start(self, remote_sdp, peer_ssrc, count=COUNT, fingerprint=None,
               profiles=None, print_keys=False, timeout=8, pwd=None,
-              expect=None, linger=0, control=False, drop_dtls=0):
+              expect=None, linger=0, control=False, drop_dtls=0,
+              answering=False):
         """Runs webrtc_peer against what rtpgate's SDP @remote_sdp (an
         Sdp) offers or answers: its candidate, credentials (or the
-        password @pwd), fingerprint (or @fingerprint) and a=setup."""
+        password @pwd), fingerprint (or @fingerprint) and a=setup. A
+        browser @answering rtpgate's offer is the controlled ICE agent
+        (rtpgate's is full and controls, RFC 8445 6.1.1); one whose offer
+        rtpgate answered controls."""
         cand = remote_sdp.candidate()
         if cand is None or not remote_sdp.attr("ice-ufrag") or \
                 not remote_sdp.attr("ice-pwd"):
@@ -205,7 +209,8 @@ class Browser:
                str(self.ssrc), "--pt", "0", "--expect", str(count if expect is None else expect),
                "--expect-ssrc", str(peer_ssrc), "--expect-rtcp", "1",
                "--timeout", str(timeout), "--linger", str(linger),
-               "--drop-dtls", str(drop_dtls)]
+               "--drop-dtls", str(drop_dtls),
+               "--ice", "controlled" if answering else "full"]
         if profiles:
             cmd += ["--profiles", profiles]
         if print_keys:
@@ -388,13 +393,25 @@ class Phone:
         return None
 
 
+class MediaSocket(socket.socket):
+    """A UDP socket that passes over STUN (RFC 7983: first byte 0..3):
+    rtpgate's full ICE agent keeps sending consent checks to the browser's
+    address, which a test reading media must not take for media."""
+
+    def recvfrom(self, bufsize, *flags):
+        while True:
+            data, src = super().recvfrom(bufsize, *flags)
+            if not data or data[0] > 3:
+                return data, src
+
+
 class MuxParty:
     """The browser's address once its peer is gone: one socket for RTP and
     RTCP (rtcp-mux), as srtpkit.Bridge wants an endpoint."""
 
     def __init__(self, addr):
         self.ip = addr[0]
-        self.rtp = self.rtcp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp = self.rtcp = MediaSocket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rtp.bind(addr)
 
     def close(self):

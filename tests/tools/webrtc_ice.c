@@ -35,9 +35,13 @@ static void check_send(struct peer *p)
 	stun_write_start(&w, buf, sizeof(buf), STUN_BINDING_REQUEST, p->tids[0]);
 	stun_write_attr(&w, STUN_A_USERNAME, user, strlen(user));
 	stun_write_attr(&w, STUN_A_PRIORITY, prio, 4);
-	stun_write_attr(&w, STUN_A_CONTROLLING, tie, 8);
-	if (!p->ice_done || p->restarting)
-		stun_write_attr(&w, STUN_A_USE_CANDIDATE, NULL, 0);
+	if (p->o.ice == ICE_CONTROLLED) {
+		stun_write_attr(&w, STUN_A_CONTROLLED, tie, 8);
+	} else {
+		stun_write_attr(&w, STUN_A_CONTROLLING, tie, 8);
+		if (!p->ice_done || p->restarting)
+			stun_write_attr(&w, STUN_A_USE_CANDIDATE, NULL, 0);
+	}
 	len = stun_write_finish(&w, p->o.remote_pwd);
 	if (len > 0)
 		send_to_peer(p, buf, (size_t)len, &p->o.remote);
@@ -57,7 +61,7 @@ static void check_new(struct peer *p)
  * after CHECK_SENDS. Afterwards: one consent check per interval. */
 void ice_timer(struct peer *p, int64_t now)
 {
-	if (p->o.ice != ICE_FULL || now < p->next_check)
+	if ((p->o.ice != ICE_FULL && p->o.ice != ICE_CONTROLLED) || now < p->next_check)
 		return;
 	if ((p->ice_done && !p->restarting) || p->tx_count >= CHECK_SENDS)
 		check_new(p);
@@ -107,6 +111,8 @@ static void ice_response(struct peer *p, const uint8_t *buf, const struct stun_m
 		return;
 	}
 	p->ice_responses++;
+	if (p->o.ice == ICE_CONTROLLED && !p->ice_done)
+		return;		/* valid; the peer's USE-CANDIDATE nominates */
 	if (p->restarting) {
 		p->restarting = false;
 		p->ice_restarts++;
@@ -143,8 +149,10 @@ static void ice_request(struct peer *p, const uint8_t *buf, const struct stun_ms
 	if (len > 0)
 		send_to_peer(p, out, (size_t)len, from);
 	p->ice_answered++;
-	if (p->o.ice == ICE_LITE && m->use_candidate && !p->ice_done) {
+	if ((p->o.ice == ICE_LITE || p->o.ice == ICE_CONTROLLED) && m->use_candidate &&
+	    !p->ice_done) {
 		p->ice_done = true;
+		p->next_check = now_ms() + CONSENT_INTERVAL;
 		if (p->o.client)
 			dtls_start(p);
 	}

@@ -14,7 +14,7 @@
  *   webrtc_peer --local ADDR:PORT --remote ADDR:PORT
  *	--local-ufrag U --local-pwd P --remote-ufrag U --remote-pwd P
  *	--cert PEM --key PEM --remote-fingerprint "sha-256 AB:CD:..."
- *	[--role client|server] [--ice full|lite|none]
+ *	[--role client|server] [--ice full|controlled|lite|none]
  *	[--profiles SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80:...]
  *	[--send N --ssrc X --pt P] [--expect N] [--expect-rtcp N]
  *	[--expect-ssrc X] [--timeout SECONDS] [--linger SECONDS] [--print-keys]
@@ -25,7 +25,10 @@
  * --ice full (default) sends Binding requests (USERNAME remote:local,
  * PRIORITY, ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY keyed by
  * the remote password, FINGERPRINT) until a response verifies and maps
- * our own address, then one consent check every 2 s; --ice lite only
+ * our own address, then one consent check every 2 s; --ice controlled is
+ * the full agent that answered an offer (RFC 8445 6.1.1): its checks
+ * carry ICE-CONTROLLED and no USE-CANDIDATE, and the peer's USE-CANDIDATE
+ * nominates (then consent checks as above); --ice lite only
  * answers checks (nominated by USE-CANDIDATE); --ice none skips STUN (for
  * openssl s_server). Incoming checks are answered in every mode but none.
  *
@@ -250,7 +253,8 @@ static int option(struct options *o, int c, const char *v)
 		o->client = !strcmp(v, "client");
 		return o->client || !strcmp(v, "server") ? 0 : -1;
 	case 'i':
-		o->ice = !strcmp(v, "lite") ? ICE_LITE : !strcmp(v, "none") ? ICE_NONE : ICE_FULL;
+		o->ice = !strcmp(v, "lite") ? ICE_LITE : !strcmp(v, "none") ? ICE_NONE :
+			 !strcmp(v, "controlled") ? ICE_CONTROLLED : ICE_FULL;
 		return o->ice != ICE_FULL || !strcmp(v, "full") ? 0 : -1;
 	case 'n': return number(v, 0, 1000000, &o->send);
 	case 'e': return number(v, 0, 1000000, &o->expect);
@@ -500,7 +504,7 @@ static int64_t next_event(struct peer *p, int64_t now, int64_t left)
 
 	if (d >= 0 && d < t)
 		t = d;
-	if (p->o.ice == ICE_FULL && p->next_check - now < t)
+	if ((p->o.ice == ICE_FULL || p->o.ice == ICE_CONTROLLED) && p->next_check - now < t)
 		t = p->next_check - now;
 	if (p->dtls == DTLS_OK) {
 		if (p->sent < p->o.send && p->next_rtp - now < t)

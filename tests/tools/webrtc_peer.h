@@ -18,6 +18,8 @@
 
 enum ice_mode {
 	ICE_FULL,	/* controlling agent: checks with USE-CANDIDATE */
+	ICE_CONTROLLED,	/* full agent answering an offer: checks without
+			 * USE-CANDIDATE; nominated by the peer's */
 	ICE_LITE,	/* answers checks only; nominated by USE-CANDIDATE */
 	ICE_NONE,	/* no STUN at all: DTLS straight away */
 };
