@@ -186,7 +186,7 @@ fuzz-build:
 build-fuzz/fuzz/%: tests/fuzz/%.c $$(call needs,tests/fuzz/$$*.c) $(BUILD)/librtpgate.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Idaemon $(GLIB_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
-		$(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) -lm
+		$(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(URING_LIBS) -lm
 
 fuzz: deps fuzz-build
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -12,7 +12,7 @@
  * read. Whatever arrives must end as a counted drop or a forwarded packet
  * whose length fits the buffer; ASan and UBSan watch the rest.
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker offload kernel netlink nft_rules call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
+/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink nft_rules call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
