@@ -24,9 +24,11 @@
  * send from an earlier epoch is outstanding: then no request the kernel
  * holds names a removed stream's socket, and the control thread may close
  * it (a queued request would hold the socket's file and keep its port).
- * Fair sharing: the kernel reads at most a few dozen packets per socket
- * per wakeup before it serves the next one, and each round forwards what
- * every socket delivered.
+ * Fair sharing: each round forwards what every socket delivered, and a
+ * socket's share is bounded: by the kernel's retry limit per multishot
+ * pass (32 since Linux 6.8), else by its receive buffer, or by the buffer
+ * ring running dry, when the sockets left waiting are armed again at the
+ * round's end and read first in the next one.
  */
 #include "uring.h"
 
