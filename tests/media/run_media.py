@@ -26,7 +26,9 @@ build/test-logs/media-*.log) is a test of its own.
 Every instance runs under each of the daemon's I/O engines (--io-engine
 uring, then epoll; README "Threads"), so that neither path rots; each
 sentence starts with the engine's name in brackets. Where the kernel does
-not allow io_uring, the uring runs are one skip.
+not allow io_uring, the uring runs are one skip. Last, with strace making
+io_uring_setup fail, --io-engine=auto must fall back to epoll and say so,
+and --io-engine=uring must refuse to start (a skip without strace).
 
 Prints "ok - <sentence>" or "FAIL - <sentence>" per check and ends with
 "N passed, M failed".
@@ -34,7 +36,12 @@ Prints "ok - <sentence>" or "FAIL - <sentence>" per check and ends with
 
 import argparse
 import os
+import select
+import shutil
+import signal
+import subprocess
 import sys
+import time
 import traceback
 
 MEDIA_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -50,7 +57,8 @@ import cases_sdes  # noqa: E402
 import cases_webrtc  # noqa: E402
 from mediakit import Ctx  # noqa: E402
 from ngclient import (Daemon, DaemonError, Report,  # noqa: E402
-                      daemon_shutdown_check, missing_daemon)
+                      daemon_env, daemon_shutdown_check, free_udp_port,
+                      missing_daemon)
 
 PORT_MIN, PORT_MAX = 25000, 25999
 ENGINES = ("uring", "epoll")
@@ -149,6 +157,63 @@ def run_instance(report, path, name, args, cases, only):
             daemon_shutdown_check(report, daemon, "media " + name)
 
 
+def fallback_run(path, engine, want, timeout=15.0, exits=False):
+    """Runs the daemon with --io-engine=@engine under strace, which makes
+    io_uring_setup fail with EPERM (as a seccomp filter or
+    kernel.io_uring_disabled would), until its log shows @want or it exits.
+    With @exits, also waits for it to exit by itself. Returns (log text,
+    exit status or None while it ran); stops it by PID."""
+    cmd = ["strace", "-f", "-o", "/dev/null", "-e", "trace=io_uring_setup",
+           "-e", "inject=io_uring_setup:error=EPERM", path,
+           "--config-file=none", "--foreground", "--log-stderr",
+           "--listen-ng=127.0.0.1:%d" % free_udp_port(), "--listen-cli=none",
+           "--interface=lo/127.0.0.1", "--port-min=%d" % PORT_MIN,
+           "--port-max=%d" % PORT_MAX, "--io-engine=" + engine]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=daemon_env(path),
+                            text=True)
+    lines, deadline = [], time.monotonic() + timeout
+    os.set_blocking(proc.stderr.fileno(), False)
+    while time.monotonic() < deadline and not any(want in l for l in lines):
+        if proc.poll() is not None and not select.select([proc.stderr], [], [], 0)[0]:
+            break
+        if select.select([proc.stderr], [], [], 0.1)[0]:
+            lines += (proc.stderr.read() or "").splitlines()
+    if exits:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    status = proc.poll()
+    if status is None:
+        # the daemon is strace's child: stop it, strace then exits
+        with open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)) as f:
+            for child in f.read().split():
+                os.kill(int(child), signal.SIGTERM)
+        proc.wait(timeout=10)
+    proc.stderr.close()
+    return "\n".join(lines), status
+
+
+def check_fallback(report, path):
+    """Where the kernel refuses io_uring: auto falls back, uring refuses."""
+    report.prefix = ""
+    if not shutil.which("strace"):
+        report.skip("io_uring fallback: strace (to refuse io_uring_setup)"
+                    " is not installed")
+        return
+    log, _ = fallback_run(path, "auto", "worker thread(s), epoll")
+    report.check("with io_uring refused by the kernel, --io-engine=auto logs"
+                 " why and runs its workers on epoll",
+                 None if "io_uring unavailable (" in log and
+                 "worker thread(s), epoll" in log else log[-2000:])
+    log, status = fallback_run(path, "uring", URING_REFUSED, exits=True)
+    report.check("with io_uring refused by the kernel, --io-engine=uring"
+                 " refuses to start and says why",
+                 None if URING_REFUSED in log and status not in (None, 0)
+                 else "exit %s; log:\n%s" % (status, log[-2000:]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--daemon", default="build/rtpgated")
@@ -171,6 +236,8 @@ def main():
         except EngineRefused as e:
             report.skip("media under --io-engine=%s: the daemon refuses it"
                         " here: %s" % (engine, e))
+    if not args.only:
+        check_fallback(report, args.daemon)
     return report.finish()
 
 
