@@ -178,16 +178,14 @@ const struct sockaddr_storage *rg_relay_destination(const struct rg_stream *t)
 /* A packet SRTP refused: dropped and counted by why. false. */
 static bool srtp_refused(struct rg_stream *st, int rc, uint64_t drops[RG_DROP_COUNT])
 {
-	drops[rc == -EBADMSG ? RG_DROP_SRTP_AUTH :
-	      rc == -EALREADY ? RG_DROP_SRTP_REPLAY : RG_DROP_SRTP]++;
-	count(&st->c.errors, 1);
+	rg_relay_drop(st, rc == -EBADMSG ? RG_DROP_SRTP_AUTH :
+			  rc == -EALREADY ? RG_DROP_SRTP_REPLAY : RG_DROP_SRTP, drops);
 	return false;
 }
 
 static bool srtp_pending(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
 {
-	drops[RG_DROP_SRTP_PENDING]++;	/* no keys: nothing passes in clear */
-	count(&st->c.errors, 1);
+	rg_relay_drop(st, RG_DROP_SRTP_PENDING, drops);	/* nothing passes in clear */
 	return false;
 }
 
@@ -256,8 +254,7 @@ static bool accept_ice_source(const struct rg_stream *st, const struct sockaddr_
 static struct rg_stream *drop(struct rg_stream *st, enum rg_drop_reason why,
 			      uint64_t drops[RG_DROP_COUNT])
 {
-	drops[why]++;
-	count(&st->c.errors, 1);
+	rg_relay_drop(st, why, drops);
 	return NULL;
 }
 

@@ -12,13 +12,6 @@
 #include "log.h"
 #include "srtp.h"
 
-static inline void count_error(struct rg_stream *st)
-{
-	atomic_store_explicit(&st->c.errors,
-			      atomic_load_explicit(&st->c.errors, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-}
-
 static unsigned component(const struct rg_stream *st)
 {
 	return st->is_rtcp ? 2 : 1;
@@ -29,8 +22,7 @@ static void send_to(struct rg_stream *st, const uint8_t *buf, size_t len,
 {
 	if (sendto(st->fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)to,
 		   rg_addr_len(to)) < 0) {
-		drops[RG_DROP_SEND]++;
-		count_error(st);
+		rg_relay_drop(st, RG_DROP_SEND, drops);
 	}
 }
 
@@ -108,8 +100,7 @@ static void handle_stun(struct rg_stream *st, uint8_t *pkt, size_t len,
 	int n;
 
 	if (!ice) {
-		drops[RG_DROP_NOT_MEDIA]++;
-		count_error(st);
+		rg_relay_drop(st, RG_DROP_NOT_MEDIA, drops);
 		return;
 	}
 	n = rg_ice_handle(ice, component(st), pkt, len, (const struct sockaddr *)src,
@@ -134,13 +125,11 @@ static void handle_dtls(struct rg_stream *st, const uint8_t *pkt, size_t len,
 
 	if (!c || !c->ep || st != &m->rtp ||
 	    (m->ice && m->ice_peer && selected->ss_family && !rg_addr_equal(src, selected))) {
-		drops[RG_DROP_NOT_MEDIA]++;	/* not from the nominated address */
-		count_error(st);
+		rg_relay_drop(st, RG_DROP_NOT_MEDIA, drops);	/* not from the nominated address */
 		return;
 	}
 	if (rg_dtls_input(c->ep, pkt, len) == -EINVAL) {
-		drops[RG_DROP_NOT_MEDIA]++;
-		count_error(st);
+		rg_relay_drop(st, RG_DROP_NOT_MEDIA, drops);
 		return;
 	}
 	dtls_flush(st, c->ep, src, drops);
@@ -157,8 +146,7 @@ void rg_relay_webrtc_packet(struct rg_stream *st, uint8_t *pkt, size_t len,
 	} else if (len && pkt[0] >= 20 && pkt[0] <= 63) {
 		handle_dtls(st, pkt, len, src, drops);
 	} else {
-		drops[RG_DROP_NOT_MEDIA]++;
-		count_error(st);
+		rg_relay_drop(st, RG_DROP_NOT_MEDIA, drops);
 	}
 }
 
