@@ -449,8 +449,11 @@ static int rewrite_session_attrs(struct rewrite *w)
 	sdp_attr_remove(lines, "setup");
 	sdp_attr_remove(lines, "tls-id");
 	if (g && g->attr_value && !strncmp(g->attr_value, "BUNDLE ", 7) &&
-	    strchr(g->attr_value + 7, ' '))
+	    strchr(g->attr_value + 7, ' ')) {
+		ng_warn(w->req, "BUNDLE group of several media dropped (%.48s): "
+			"rtpgate gives each media its own ports", g->attr_value + 7);
 		sdp_attr_remove(lines, "group");
+	}
 	if (w->ice_lite && !sdp_attr_append(w->req->arena, lines, "ice-lite", NULL))
 		return ng_fail(w->req, "Request too large");
 	return 0;
