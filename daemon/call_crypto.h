@@ -112,6 +112,10 @@ int rg_dtls_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
  * the peer's fingerprint comes after the handshake. */
 void rg_dtls_finish(struct rg_media_crypto *c, const char *call_id, unsigned port);
 
+/* Removes a=fingerprint, a=setup and a=tls-id from @lines: they belong
+ * to the transport of the party that sent them. */
+void rg_sdp_remove_dtls_attrs(struct sdp_lines *lines);
+
 /* The SDP going to the DTLS party @x gets rtpgate's a=fingerprint and
  * a=setup (offer: actpass; answer: passive, or active if @x offered
  * passive; DTLS=passive/active override), and @x's endpoint is made or

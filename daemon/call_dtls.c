@@ -147,28 +147,43 @@ static int ensure_endpoint(struct ng_request *req, struct rg_media *x,
 	return 0;
 }
 
+/* @x's crypto state as a DTLS party's: one that was plain or SDES starts
+ * with no keys, offers or remote fingerprint. */
+static struct rg_media_crypto *dtls_party(struct rg_media *x)
+{
+	struct rg_media_crypto *c = rg_media_crypto_get(x);
+
+	if (!c->dtls) {
+		rg_media_crypto_reset(c);
+		c->n_offered = c->n_remote = 0;
+		c->dtls = true;
+		c->fp[0] = c->fp_hash[0] = c->setup[0] = '\0';
+	}
+	return c;
+}
+
+void rg_sdp_remove_dtls_attrs(struct sdp_lines *lines)
+{
+	sdp_attr_remove(lines, "fingerprint");
+	sdp_attr_remove(lines, "setup");
+	sdp_attr_remove(lines, "tls-id");
+}
+
 int rg_dtls_sdp_from(struct ng_request *req, const struct sdp_session *sdp,
 		     struct sdp_media *m, struct rg_media *x, bool offer,
 		     const struct rg_dtls_cert *cert)
 {
-	struct rg_media_crypto *c = rg_media_crypto_get(x);
+	struct rg_media_crypto *c = dtls_party(x);
 	const struct sdp_line *setup = find_setup(sdp, m);
 	enum rg_dtls_role role;
 	int rc;
 
-	if (!c->dtls) {		/* was plain or SDES */
-		rg_media_crypto_reset(c);
-		c->n_offered = c->n_remote = 0;
-		c->dtls = true;
-	}
 	rc = record_fingerprint(req, c, find_fingerprint(sdp, m));
 	if (rc)
 		return rc;
 	snprintf(c->setup, sizeof(c->setup), "%s",
 		 setup && setup->attr_value ? setup->attr_value : "actpass");
-	sdp_attr_remove(&m->lines, "fingerprint");
-	sdp_attr_remove(&m->lines, "setup");
-	sdp_attr_remove(&m->lines, "tls-id");
+	rg_sdp_remove_dtls_attrs(&m->lines);
 	sdp_attr_remove(&m->lines, "crypto");
 	if (offer)	/* the role is decided by the answer rtpgate sends */
 		return 0;
@@ -199,30 +214,20 @@ static const char *our_setup(const struct ng_request *req, const struct rg_media
 int rg_dtls_sdp_to(struct ng_request *req, struct sdp_media *m, struct rg_media *x,
 		   bool offer, const struct rg_dtls_cert *cert)
 {
-	struct rg_media_crypto *c = rg_media_crypto_get(x);
+	struct rg_media_crypto *c = dtls_party(x);
 	char fp[RG_DTLS_FP_MAX + 16], mine[RG_DTLS_FP_MAX];
 	const char *hash = req->dtls_hash ? req->dtls_hash : "sha-256";
 	enum rg_dtls_role role;
 	const char *setup;
-	int rc;
 
-	if (!c->dtls) {
-		rg_media_crypto_reset(c);
-		c->n_offered = c->n_remote = 0;
-		c->dtls = true;
-		c->fp[0] = c->fp_hash[0] = c->setup[0] = '\0';
-	}
 	setup = our_setup(req, c, offer, &role);
 	if (!cert || rg_dtls_cert_fingerprint(cert, hash, mine, sizeof(mine)) < 0)
 		return ng_fail(req, "DTLS-SRTP is not available: no certificate");
 	snprintf(fp, sizeof(fp), "%s %s", hash, mine);
-	sdp_attr_remove(&m->lines, "fingerprint");
-	sdp_attr_remove(&m->lines, "setup");
-	sdp_attr_remove(&m->lines, "tls-id");
+	rg_sdp_remove_dtls_attrs(&m->lines);
 	sdp_attr_remove(&m->lines, "crypto");
 	if (!sdp_attr_append(req->arena, &m->lines, "fingerprint", fp) ||
 	    !sdp_attr_append(req->arena, &m->lines, "setup", setup))
 		return ng_fail(req, "Request too large");
-	rc = ensure_endpoint(req, x, role, cert, c->fp[0] != '\0');
-	return rc;
+	return ensure_endpoint(req, x, role, cert, c->fp[0] != '\0');
 }

@@ -445,9 +445,7 @@ static int rewrite_session_attrs(struct rewrite *w)
 	const struct sdp_line *g = sdp_attr_find(lines, "group", NULL);
 
 	remove_ice(w->req, lines, &w->ice_removed);
-	sdp_attr_remove(lines, "fingerprint");
-	sdp_attr_remove(lines, "setup");
-	sdp_attr_remove(lines, "tls-id");
+	rg_sdp_remove_dtls_attrs(lines);
 	if (g && g->attr_value && !strncmp(g->attr_value, "BUNDLE ", 7) &&
 	    strchr(g->attr_value + 7, ' ')) {
 		ng_warn(w->req, "BUNDLE group of several media dropped (%.48s): "
