@@ -214,6 +214,7 @@ struct rg_media *rg_media_get(struct rg_monologue *ml, unsigned index)
 
 int rg_media_take_ports(struct rg_media *m)
 {
+	static uint64_t serial;	/* control thread only */
 	int rc;
 
 	if (m->has_ports)
@@ -226,6 +227,8 @@ int rg_media_take_ports(struct rg_media *m)
 	m->rtp.local_port = m->ports.rtp_port;
 	m->rtcp.fd = m->ports.rtcp_fd;
 	m->rtcp.local_port = m->ports.rtp_port + 1;
+	m->rtp.serial = ++serial;
+	m->rtcp.serial = ++serial;
 	return 0;
 }
 

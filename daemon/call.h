@@ -50,6 +50,7 @@ struct rg_clock_rate {
 
 struct rg_stream {
 	int fd;				/* borrowed from the media's port pair */
+	uint64_t serial;		/* unique per socket taken (uring.c parks by it) */
 	unsigned local_port;
 	bool is_rtcp;			/* the RTCP port of the pair */
 	struct rg_media *media;		/* owner */

@@ -24,6 +24,14 @@
  * send from an earlier epoch is outstanding: then no request the kernel
  * holds names a removed stream's socket, and the control thread may close
  * it (a queued request would hold the socket's file and keep its port).
+ * Parking: between a stream's removal and the kernel's taking its
+ * cancellation, the multishot recvmsg may still complete with packets
+ * (Linux 6.1 does so for every packet that arrives in that window). epoll
+ * would have left them in the socket for later; here they are parked
+ * under the stream's serial and forwarded when the same stream is added
+ * again (a call resumed after signalling), before anything newer. Packets
+ * nobody takes back within PARK_MAX_US, or beyond PARK_MAX of them, are
+ * dropped as `stream-gone` (the call or the port went away).
  * Fair sharing: each round forwards what every socket delivered, and a
  * socket's share is bounded: by the kernel's retry limit per multishot
  * pass (32 since Linux 6.8), else by its receive buffer, or by the buffer
@@ -56,6 +64,8 @@
 #define HEAD_ROOM (sizeof(struct io_uring_recvmsg_out) + NAME_ROOM)
 #define BUF_SIZE (HEAD_ROOM + RG_PKT_MAX)	/* a multiple of 16 */
 #define MAX_ERRORS 8			/* failed re-arms in a row before giving up */
+#define PARK_MAX (NBUF / 4)		/* parked buffers at most */
+#define PARK_MAX_US 1000000		/* how long a parked packet waits */
 #define RING_FLAGS (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | \
 		    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE)
 
@@ -67,6 +77,7 @@ enum tag { TAG_RECV, TAG_SEND, TAG_WAKE, TAG_CANCEL };
 struct slot {
 	struct rg_stream *st;	/* NULL: removed, or free */
 	int fd;			/* st's socket, also its registered file index */
+	uint64_t serial;	/* st's serial, kept after removal for parking */
 	uint32_t gen;		/* bumped when the slot is taken */
 	bool armed;		/* its recvmsg is queued or in the kernel */
 	bool fixed;		/* registered as file fd */
@@ -77,6 +88,20 @@ struct slot {
 struct send {
 	struct sockaddr_storage dst;
 	uint32_t slot, gen;	/* where it came from, for its error count */
+};
+
+/* A packet taken off the socket of a removed stream (see Parking). */
+struct parked {
+	uint64_t serial;	/* the stream's */
+	int64_t at_us;		/* when it arrived */
+	unsigned bid;
+	int res;		/* the recvmsg completion's */
+};
+
+/* A parked packet whose stream is back in slot @slot of generation @gen. */
+struct replay {
+	struct parked p;
+	uint32_t slot, gen;
 };
 
 struct cmd {
@@ -101,6 +126,8 @@ struct rg_uring {
 	GArray *free_slots;	/* uint32_t */
 	GHashTable *by_stream;	/* rg_stream * -> slot index + 1 */
 	GArray *rearm;		/* uint64_t recv user_data, armed at round end */
+	GArray *parked;		/* struct parked, oldest first */
+	GArray *replay;		/* struct replay, forwarded at the next wait */
 	uint32_t epoch;
 	unsigned new_sends;	/* outstanding, queued in this epoch */
 	unsigned old_sends;	/* outstanding, from earlier epochs */
@@ -244,6 +271,71 @@ static void forward(struct rg_uring *u, uint32_t i, unsigned bid, int res,
 		recycle(u, bid);
 }
 
+static void drop_parked(struct rg_uring *u, const struct parked *p,
+			uint64_t drops[RG_DROP_COUNT])
+{
+	drops[RG_DROP_STREAM_GONE]++;
+	recycle(u, p->bid);
+}
+
+/* Keeps @p for its stream's return; the oldest goes when too many wait. */
+static void park(struct rg_uring *u, const struct parked *p, uint64_t drops[RG_DROP_COUNT])
+{
+	if (u->parked->len >= PARK_MAX) {
+		drop_parked(u, &g_array_index(u->parked, struct parked, 0), drops);
+		g_array_remove_index(u->parked, 0);
+	}
+	g_array_append_val(u->parked, *p);
+}
+
+/* Slot @i's stream is back: its parked packets go to the replay list. */
+static void unpark(struct rg_uring *u, uint32_t i)
+{
+	const struct slot *s = slot_at(u, i);
+	struct parked *p;
+	guint k, keep = 0;
+
+	for (k = 0; k < u->parked->len; k++) {
+		p = &g_array_index(u->parked, struct parked, k);
+		if (p->serial == s->serial) {
+			struct replay r = { *p, i, s->gen };
+
+			g_array_append_val(u->replay, r);
+		} else {
+			g_array_index(u->parked, struct parked, keep++) = *p;
+		}
+	}
+	g_array_set_size(u->parked, keep);
+}
+
+/* Forwards the packets given back to their streams, oldest first (a
+ * stream removed again parks them again), and drops those that waited
+ * too long. */
+static void replay_parked(struct rg_uring *u, uint64_t drops[RG_DROP_COUNT], int64_t now)
+{
+	const struct parked *p;
+	struct replay *r;
+	guint k, gone = 0;
+
+	for (k = 0; k < u->replay->len; k++) {
+		r = &g_array_index(u->replay, struct replay, k);
+		if (slot_at(u, r->slot)->st && slot_at(u, r->slot)->gen == r->gen)
+			forward(u, r->slot, r->p.bid, r->p.res, drops, now);
+		else
+			park(u, &r->p, drops);
+	}
+	g_array_set_size(u->replay, 0);
+	while (gone < u->parked->len) {
+		p = &g_array_index(u->parked, struct parked, gone);
+		if (now - p->at_us < PARK_MAX_US)
+			break;
+		drop_parked(u, p, drops);
+		gone++;
+	}
+	if (gone)
+		g_array_remove_range(u->parked, 0, gone);
+}
+
 /* The multishot recvmsg of slot @i ended: armed again at the round's end
  * if its stream is still there, else the slot is done. */
 static void recv_ended(struct rg_uring *u, uint32_t i, int res)
@@ -285,6 +377,9 @@ static void on_recv(struct rg_uring *u, const struct io_uring_cqe *cqe,
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
 		if (cqe->res > 0 && live)
 			forward(u, i, bid, cqe->res, drops, now);
+		else if (cqe->res > 0)
+			park(u, &(struct parked){ slot_at(u, i)->serial, now, bid, cqe->res },
+			     drops);
 		else
 			recycle(u, bid);
 	}
@@ -365,11 +460,13 @@ static void cmd_add(struct rg_uring *u, struct rg_stream *st)
 		g_array_set_size(u->slots, i + 1);
 	}
 	s = slot_at(u, i);
-	*s = (struct slot){ .st = st, .fd = st->fd, .gen = s->gen + 1 };
+	*s = (struct slot){ .st = st, .fd = st->fd, .serial = st->serial, .gen = s->gen + 1 };
 	if ((unsigned)st->fd < u->nfixed && !u->fixed[st->fd] &&
 	    io_uring_register_files_update(&u->ring, (unsigned)st->fd, &st->fd, 1) == 1)
 		s->fixed = u->fixed[st->fd] = true;
 	g_hash_table_insert(u->by_stream, st, GUINT_TO_POINTER(i + 1));
+	if (u->parked->len)
+		unpark(u, i);
 	ud = pack(TAG_RECV, s->gen, i);
 	g_array_append_val(u->rearm, ud);
 }
@@ -459,7 +556,13 @@ static void rearm_all(struct rg_uring *u)
 
 void rg_uring_wait(struct rg_uring *u, uint64_t drops[RG_DROP_COUNT])
 {
-	int rc = io_uring_submit_and_wait(&u->ring, 1);
+	int rc;
+
+	if (u->replay->len || u->parked->len) {
+		replay_parked(u, drops, g_get_real_time());
+		publish_buffers(u);
+	}
+	rc = io_uring_submit_and_wait(&u->ring, 1);
 
 	if (rc < 0 && rc != -EINTR && rc != -ETIME && rc != -EBUSY && rc != -EAGAIN)
 		rg_err("worker %u: io_uring_enter: %s", u->index, strerror(-rc));
@@ -607,6 +710,8 @@ struct rg_uring *rg_uring_create(unsigned index, int evfd)
 	u->slots = g_array_new(FALSE, TRUE, sizeof(struct slot));
 	u->free_slots = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	u->rearm = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	u->parked = g_array_new(FALSE, FALSE, sizeof(struct parked));
+	u->replay = g_array_new(FALSE, FALSE, sizeof(struct replay));
 	u->by_stream = g_hash_table_new(g_direct_hash, g_direct_equal);
 	u->cmds = g_array_new(FALSE, FALSE, sizeof(struct cmd));
 	u->taken = g_array_new(FALSE, FALSE, sizeof(struct cmd));
@@ -631,6 +736,8 @@ void rg_uring_destroy(struct rg_uring *u)
 	g_array_free(u->slots, TRUE);
 	g_array_free(u->free_slots, TRUE);
 	g_array_free(u->rearm, TRUE);
+	g_array_free(u->parked, TRUE);
+	g_array_free(u->replay, TRUE);
 	g_hash_table_destroy(u->by_stream);
 	g_array_free(u->cmds, TRUE);
 	g_array_free(u->taken, TRUE);

@@ -315,7 +315,8 @@ class Daemon:
         self.port_min = port_min
         self.port_max = port_max
         self.extra_args = list(extra_args)
-        logdir = os.path.join(repo_root(), "build", "test-logs")
+        logdir = os.environ.get("RTPGATE_TEST_LOGS") or \
+            os.path.join(repo_root(), "build", "test-logs")
         os.makedirs(logdir, exist_ok=True)
         self.log_path = os.path.join(logdir, log_name)
         self.proc = None
