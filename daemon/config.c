@@ -61,7 +61,7 @@ static GOptionEntry *option_table(struct rg_config *c, char **config_file)
 		{ "offer-timeout", 0, 0, G_OPTION_ARG_INT, &c->offer_timeout, "Seconds an unanswered offer is kept", "SECS" },
 		{ "delete-delay", 'd', 0, G_OPTION_ARG_INT, &c->delete_delay, "Seconds ports stay reserved after delete", "SECS" },
 		{ "num-threads", 'N', 0, G_OPTION_ARG_INT, &c->num_threads, "Media worker threads", "INT" },
-		{ "io-engine", 0, 0, G_OPTION_ARG_STRING, &c->io_engine_name, "How media workers use their sockets: epoll (the default), uring, or auto (io_uring if the kernel allows it)", "ENGINE" },
+		{ "io-engine", 0, 0, G_OPTION_ARG_STRING, &c->io_engine_name, "How media workers use their sockets: auto (the default: io_uring if the kernel allows it, else epoll), uring or epoll", "ENGINE" },
 		{ "max-sessions", 0, 0, G_OPTION_ARG_INT, &c->max_sessions, "Maximum concurrent calls (-1: no limit)", "INT" },
 		{ "max-load", 0, 0, G_OPTION_ARG_DOUBLE, &c->max_load, "Refuse new calls while the 1-minute load average is above (0: off)", "N" },
 		{ "max-cpu", 0, 0, G_OPTION_ARG_DOUBLE, &c->max_cpu, "Refuse new calls while rtpgated uses more CPU, in percent of one core (0: off)", "PERCENT" },
@@ -193,14 +193,12 @@ static int check_io_engine(struct rg_config *cfg, char **err)
 {
 	const char *s = cfg->io_engine_name;
 
-	/* epoll by default: the io_uring path can lose packets that arrive
-	 * while a call is paused for signalling (README "Threads") */
-	if (!s || strcmp(s, "epoll") == 0)
-		cfg->io_engine = RG_IO_EPOLL;
-	else if (strcmp(s, "auto") == 0)
+	if (!s || strcmp(s, "auto") == 0)
 		cfg->io_engine = RG_IO_AUTO;
 	else if (strcmp(s, "uring") == 0)
 		cfg->io_engine = RG_IO_URING;
+	else if (strcmp(s, "epoll") == 0)
+		cfg->io_engine = RG_IO_EPOLL;
 	else {
 		*err = g_strdup_printf("option --io-engine: '%s' is not auto, uring or epoll", s);
 		return -EINVAL;

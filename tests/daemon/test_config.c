@@ -263,7 +263,7 @@ static void booleans_in_the_file_read_true_and_false_body(struct run *r)
 }
 RUN_CASE(booleans_in_the_file_read_true_and_false)
 
-static void io_engine_is_epoll_unless_the_file_or_command_line_names_one_body(struct run *r)
+static void io_engine_is_auto_unless_the_file_or_command_line_names_one_body(struct run *r)
 {
 	static const char *const none[] = { "--config-file=none", "-i", "lo/127.0.0.1", NULL };
 	static const char *const file_only[] = { "@FILE", NULL };
@@ -271,18 +271,18 @@ static void io_engine_is_epoll_unless_the_file_or_command_line_names_one_body(st
 
 	run_load(r, none);
 	CHECK_INT(r->rc, 0);
-	CHECK_INT(r->cfg.io_engine, RG_IO_EPOLL);
+	CHECK_INT(r->cfg.io_engine, RG_IO_AUTO);
 	rg_config_free(&r->cfg);
-	run_file(r, "[rtpgate]\ninterface = lo/127.0.0.1\nio-engine = auto\n");
+	run_file(r, "[rtpgate]\ninterface = lo/127.0.0.1\nio-engine = epoll\n");
 	run_load(r, file_only);
 	CHECK_INT(r->rc, 0);
-	CHECK_INT(r->cfg.io_engine, RG_IO_AUTO);
+	CHECK_INT(r->cfg.io_engine, RG_IO_EPOLL);
 	rg_config_free(&r->cfg);
 	run_load(r, both);
 	CHECK_INT(r->rc, 0);
 	CHECK_INT(r->cfg.io_engine, RG_IO_URING);
 }
-RUN_CASE(io_engine_is_epoll_unless_the_file_or_command_line_names_one)
+RUN_CASE(io_engine_is_auto_unless_the_file_or_command_line_names_one)
 
 struct bad_file {
 	const char *text;
@@ -467,7 +467,7 @@ static const struct test_case cases[] = {
 	{ "-i on the command line also replaces the file's list", short_interface_option_also_replaces_the_files_list },
 	{ "the file's interface list is separated by semicolons", interface_list_in_the_file_is_separated_by_semicolons },
 	{ "booleans in the file read true and false", booleans_in_the_file_read_true_and_false },
-	{ "io-engine is epoll unless the file or the command line names one", io_engine_is_epoll_unless_the_file_or_command_line_names_one },
+	{ "io-engine is epoll unless the file or the command line names one", io_engine_is_auto_unless_the_file_or_command_line_names_one },
 	{ "bad config files are errors naming the problem", bad_config_files_are_errors_naming_the_problem },
 	{ "a missing named config file is an error naming it", missing_named_config_file_is_an_error_naming_it },
 	{ "--config-file=none reads no file", config_file_none_reads_no_file },
