@@ -20,6 +20,13 @@ NG_CLIENT=(${NG_CLIENT[@]+"${NG_CLIENT[@]}"})
 [ "${#NG_CLIENT[@]}" -gt 0 ] || NG_CLIENT=(rtpgate-ng)
 DAEMON_LOG=/tmp/rtpgated.stderr
 PID=""
+# stop_pid: beside this file in the Debian root (run.sh copies it there),
+# in tests/lib in the repository
+if [ -f "$(dirname "${BASH_SOURCE[0]}")/stop_pid.sh" ]; then
+	. "$(dirname "${BASH_SOURCE[0]}")/stop_pid.sh"
+else
+	. "$(dirname "${BASH_SOURCE[0]}")/../lib/stop_pid.sh"
+fi
 
 unit_value() {
 	sed -n "s/^$1=//p" "$UNIT" | tail -n 1
@@ -66,23 +73,10 @@ wait_pong() {
 # 0 on SIGTERM. Only the shell that started it can wait for it: never call
 # this in $(...).
 stop_daemon() {
-	local pid=$PID rc
+	local pid=$PID
 	[ -n "$pid" ] || return 1
 	PID=""
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		wait "$pid"
-		echo "rtpgated did not exit within 10 s of SIGTERM; killed"
-		return 1
-	fi
-	wait "$pid"
-	rc=$?
-	[ "$rc" = 0 ] || { echo "rtpgated exited $rc"; cat "$DAEMON_LOG"; return 1; }
+	stop_pid "$pid" 10 rtpgated || { cat "$DAEMON_LOG"; return 1; }
 }
 
 start_as_unit() {

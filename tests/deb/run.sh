@@ -194,7 +194,8 @@ unit_verifies() {
 
 daemon_in_root() {
 	local port=$1 script=$DEBS_IN_ROOT/in_root.sh
-	cp tests/deb/in_root.sh tests/deb/lib.sh "$(in_root_path "$DEBS_IN_ROOT")/"
+	cp tests/deb/in_root.sh tests/deb/lib.sh tests/lib/stop_pid.sh \
+		"$(in_root_path "$DEBS_IN_ROOT")/"
 	if [ "$HOST_MODE" = 1 ]; then
 		unshare -n -- bash -c 'ip link set lo up && exec bash "$0" daemon "$1"' "$script" "$port"
 	else

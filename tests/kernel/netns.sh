@@ -136,23 +136,10 @@ daemon_start() {
 # Stops rtpgated by its PID: SIGTERM, SIGKILL after 5 s. Fails unless it
 # exited 0 on SIGTERM.
 daemon_stop() {
-	local pid=$DAEMON_PID rc
+	local pid=$DAEMON_PID
 	[ -n "$pid" ] || return 1
 	DAEMON_PID=""
-	kill -TERM "$pid" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid"
-		wait "$pid"
-		echo "rtpgated did not exit within 5 s of SIGTERM; killed"
-		return 1
-	fi
-	wait "$pid"
-	rc=$?
-	[ "$rc" = 0 ] || { echo "rtpgated exited $rc"; daemon_tail; return 1; }
+	stop_pid "$pid" 5 rtpgated || { daemon_tail; return 1; }
 }
 
 cleanup() {
@@ -242,6 +229,7 @@ case_module_unloads() {
 
 # Cases that need nothing but the VM, then the ones that need the module
 # (skipped without it), then the end of the daemon.
+. "$(dirname "$0")/../lib/stop_pid.sh"
 . "$(dirname "$0")/cases_daemon.sh"
 . "$(dirname "$0")/cases_module.sh"
 . "$(dirname "$0")/cases_kernel_path.sh"
