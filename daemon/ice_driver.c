@@ -37,24 +37,32 @@ void rg_ice_driver_destroy(struct rg_ice_driver *d)
 	g_free(d);
 }
 
-static unsigned send_due(struct rg_media *m, int64_t now_us)
+unsigned rg_ice_send_due(struct rg_media *m, int64_t now_us, unsigned max,
+			 void (*refused)(struct rg_stream *st, int err, void *arg),
+			 void *arg)
 {
 	uint8_t buf[RG_ICE_CHECK_MAX];
 	struct sockaddr_storage to;
 	unsigned component, sent = 0;
-	const struct rg_stream *st;
+	struct rg_stream *st;
 	int n;
 
-	while (sent < PER_TICK &&
+	while (sent < max &&
 	       (n = rg_ice_next_check(m->ice, now_us, buf, sizeof(buf), &component, &to)) > 0) {
 		st = component == 2 ? &m->rtcp : &m->rtp;
 		if (st->fd >= 0 && sendto(st->fd, buf, (size_t)n, MSG_DONTWAIT,
 					  (const struct sockaddr *)&to, rg_addr_len(&to)) < 0)
-			rg_log_call(LOG_DEBUG, m->ml->call->id, "ICE check from port %u: %s",
-				    st->local_port, strerror(errno));
+			refused(st, errno, arg);
 		sent++;
 	}
 	return sent;
+}
+
+/* The control thread may not touch the worker's counters: it logs. */
+static void log_refused(struct rg_stream *st, int err, void *arg)
+{
+	rg_log_call(LOG_DEBUG, st->media->ml->call->id, "ICE check from port %u: %s",
+		    st->local_port, strerror(err));
 }
 
 unsigned rg_ice_driver_run(struct rg_ice_driver *d, int64_t now_us)
@@ -62,7 +70,7 @@ unsigned rg_ice_driver_run(struct rg_ice_driver *d, int64_t now_us)
 	unsigned i, sent = 0;
 
 	for (i = 0; i < d->medias->len; i++)
-		sent += send_due(d->medias->pdata[i], now_us);
+		sent += rg_ice_send_due(d->medias->pdata[i], now_us, PER_TICK, log_refused, NULL);
 	return sent;
 }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 struct rg_media;
+struct rg_stream;
 struct rg_ice_driver;
 
 struct rg_ice_driver *rg_ice_driver_create(void);
@@ -33,5 +34,14 @@ void rg_ice_driver_remove(struct rg_ice_driver *d, struct rg_media *m);
 /* Sends what is due at @now_us for every registered media; the timer's
  * work, callable directly. Returns the number of checks sent. */
 unsigned rg_ice_driver_run(struct rg_ice_driver *d, int64_t now_us);
+
+/* Sends up to @max of the checks @m's agent has due at @now_us, each from
+ * the socket of its component; a send the kernel refuses goes to @refused
+ * (with errno and @arg), so that each thread accounts for it as it may.
+ * Returns how many were due. Used by the timer and by the worker, which
+ * sends at once what a datagram made due (relay_webrtc.c). */
+unsigned rg_ice_send_due(struct rg_media *m, int64_t now_us, unsigned max,
+			 void (*refused)(struct rg_stream *st, int err, void *arg),
+			 void *arg);
 
 #endif

@@ -9,6 +9,7 @@
 #include "call.h"
 #include "call_crypto.h"
 #include "ice.h"
+#include "ice_driver.h"
 #include "log.h"
 #include "srtp.h"
 
@@ -73,21 +74,16 @@ void rg_relay_dtls_tick(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
 	dtls_finish(st, c);
 }
 
+static void count_refused(struct rg_stream *st, int err, void *drops)
+{
+	rg_relay_drop(st, RG_DROP_SEND, drops);
+}
+
 /* A full agent's checks this datagram made due (a triggered check, a
  * nomination) go at once rather than at the driver's next tick. */
 static void send_checks(struct rg_media *m, int64_t now_us, uint64_t drops[RG_DROP_COUNT])
 {
-	uint8_t buf[RG_ICE_CHECK_MAX];
-	struct sockaddr_storage to;
-	unsigned comp, i;
-	int n;
-
-	for (i = 0; i < 4; i++) {
-		n = rg_ice_next_check(m->ice, now_us, buf, sizeof(buf), &comp, &to);
-		if (n <= 0)
-			return;
-		send_to(comp == 2 ? &m->rtcp : &m->rtp, buf, (size_t)n, &to, drops);
-	}
+	rg_ice_send_due(m, now_us, 4, count_refused, drops);
 }
 
 static void handle_stun(struct rg_stream *st, uint8_t *pkt, size_t len,
