@@ -81,11 +81,19 @@ void rg_media_crypto_reset(struct rg_media_crypto *c)
 	explicit_bzero(&c->tx_key, sizeof(c->tx_key));
 }
 
+void rg_dtls_client_stop(struct rg_media_crypto *c)
+{
+	if (c->client_timer)
+		g_source_remove(c->client_timer);
+	c->client_timer = 0;
+}
+
 void rg_media_crypto_free(struct rg_media *m)
 {
 	if (!m->crypto)
 		return;
 	rg_media_crypto_reset(m->crypto);
+	rg_dtls_client_stop(m->crypto);
 	rg_dtls_destroy(m->crypto->ep);
 	explicit_bzero(m->crypto, sizeof(*m->crypto));
 	g_free(m->crypto);

@@ -56,6 +56,8 @@ struct rg_media_crypto {
 	struct rg_dtls *ep;		/* worker's while the call runs */
 	enum rg_dtls_role role;		/* rtpgate's role towards the party */
 	bool started;			/* client: ClientHello queued */
+	unsigned client_timer;		/* control thread: the client's retransmission
+					 * source (relay_webrtc.c), 0: none */
 	bool failure_logged;
 	_Atomic int outcome;		/* enum rg_dtls_state, for query: any thread */
 	char setup[16];			/* the party's a=setup */
@@ -87,6 +89,10 @@ int rg_crypto_answer(struct ng_request *req, const struct sdp_session *sdp,
 
 /* true for RTP/SAVP and RTP/SAVPF. */
 bool rg_proto_is_sdes(const char *proto);
+
+/* Stops @c's DTLS client retransmission timer (relay_webrtc.h,
+ * rg_dtls_client_kick), before its endpoint goes. Control thread. */
+void rg_dtls_client_stop(struct rg_media_crypto *c);
 
 /* Frees @m's crypto state (call paused). */
 void rg_media_crypto_free(struct rg_media *m);

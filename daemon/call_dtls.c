@@ -130,6 +130,7 @@ static int ensure_endpoint(struct ng_request *req, struct rg_media *x,
 		}
 	}
 	rg_media_crypto_reset(c);
+	rg_dtls_client_stop(c);
 	rg_dtls_destroy(c->ep);
 	c->ep = rg_dtls_create(cert, role, with_fp ? c->fp_hash : NULL,
 			       with_fp ? c->fp : NULL, &err);

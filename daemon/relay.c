@@ -383,11 +383,17 @@ static void register_media(struct rg_media *m, void *arg)
 	do_register(arg, &m->rtcp);
 }
 
+static void kick_dtls_client(struct rg_media *m, void *arg)
+{
+	rg_dtls_client_kick(m);
+}
+
 void rg_call_resume(struct rg_call *call)
 {
 	rg_call_foreach_media(call, pair_media, NULL);
 	if (!call->worker)
 		return;
+	rg_call_foreach_media(call, kick_dtls_client, NULL);	/* still ours */
 	rg_call_foreach_media(call, register_media, call);
 	call->paused = false;
 }

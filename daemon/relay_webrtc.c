@@ -2,6 +2,7 @@
 #include "relay_webrtc.h"
 
 #include <errno.h>
+#include <glib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -77,6 +78,36 @@ void rg_relay_dtls_tick(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT])
 static void count_refused(struct rg_stream *st, int err, void *drops)
 {
 	rg_relay_drop(st, RG_DROP_SEND, drops);
+}
+
+static gboolean client_timer(gpointer data)
+{
+	struct rg_media *m = data;
+	struct rg_call *call = m->ml->call;
+
+	m->crypto->client_timer = 0;
+	if (call->paused)	/* retired (delete-delay): it stays so */
+		return G_SOURCE_REMOVE;
+	rg_call_pause(call);	/* the endpoint is the worker's otherwise */
+	rg_call_resume(call);	/* which kicks the client again */
+	return G_SOURCE_REMOVE;
+}
+
+void rg_dtls_client_kick(struct rg_media *m)
+{
+	struct rg_media_crypto *c = m->crypto;
+	uint64_t drops[RG_DROP_COUNT] = { 0 };	/* the stream counts them */
+	int64_t wait_us;
+
+	if (!c || !c->ep || c->active || c->role != RG_DTLS_CLIENT || !m->has_ports)
+		return;
+	rg_relay_dtls_tick(&m->rtp, drops);
+	if (c->active || !c->started || c->client_timer ||
+	    rg_dtls_state(c->ep) == RG_DTLS_FAILED)
+		return;
+	wait_us = rg_dtls_timeout_us(c->ep);
+	if (wait_us >= 0)
+		c->client_timer = g_timeout_add((guint)(wait_us / 1000) + 10, client_timer, m);
 }
 
 /* A full agent's checks this datagram made due (a triggered check, a

@@ -17,9 +17,12 @@
  *   fingerprint, say) is logged once and media stays blocked.
  * - As DTLS client (the peer said a=setup:passive), rtpgate sends its
  *   ClientHello once it knows where to (the nominated address, else the
- *   learned or signalled one), and retransmits when a STUN check or any
- *   packet from the peer finds OpenSSL's timer expired: the peer's
- *   checks, every few seconds, pace it; there is no timer of its own.
+ *   learned or signalled one): when the call resumes after the signalling
+ *   that told it (rg_dtls_client_kick), else when the peer's first packet
+ *   or check comes. It retransmits when a packet from the peer finds
+ *   OpenSSL's timer expired, and on a control-thread timer of its own, so
+ *   that a passive peer without ICE, which sends nothing until the
+ *   handshake is done, is not left waiting.
  */
 #ifndef RG_RELAY_WEBRTC_H
 #define RG_RELAY_WEBRTC_H
@@ -40,8 +43,18 @@ void rg_relay_webrtc_packet(struct rg_stream *st, uint8_t *pkt, size_t len,
 			    const struct sockaddr_storage *src,
 			    uint64_t drops[RG_DROP_COUNT], int64_t now_us);
 
-/* A DTLS client's handshake: start it, or retransmit if due. Worker. */
+/* A DTLS client's handshake: start it, or retransmit if due. The worker,
+ * or the control thread while the call is paused. */
 void rg_relay_dtls_tick(struct rg_stream *st, uint64_t drops[RG_DROP_COUNT]);
+
+struct rg_media;
+
+/* Control thread, @m's call paused (rg_call_resume calls it): if rtpgate
+ * is @m's DTLS client and knows the peer's address, the handshake starts
+ * or retransmits now, and a timer (a glib source on the control thread's
+ * loop) pauses the call again when OpenSSL's retransmission is due, until
+ * the handshake ends. */
+void rg_dtls_client_kick(struct rg_media *m);
 
 /* false if @t's party is an ICE peer without consent (RFC 7675): nothing
  * nominated yet, or no check for 30 s. Worker. */

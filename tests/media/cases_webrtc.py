@@ -260,6 +260,41 @@ def phone_to_browser(ctx):
 
 
 
+def no_ice_passive(ctx):
+    """A DTLS-SRTP party without ICE answers a=setup:passive and sends
+    nothing until its handshake is done: rtpgate, the DTLS client, must
+    send the ClientHello on its own once the answer names the party's
+    address (RFC 5763 section 5: the active side begins), and again when
+    it is lost."""
+    with Webrtc(ctx) as w:
+        for drop in (0, 1):
+            browser = w.browser("127.0.0.93", 0x0b0d0000 +
+                                secrets.randbelow(1 << 16))
+            phone_ep = ctx.endpoint("127.0.0.83")
+            call = ctx.call("webrtc-noice")
+            offer = Sdp(call.offer(sdp(phone_ep), transport_protocol=
+                                   "UDP/TLS/RTP/SAVPF", ICE="remove")["sdp"])
+            call.answer(browser_sdp(browser, "passive", ice=False),
+                        **PHONE_TO_BROWSER["answer"])
+            phone = Phone(phone_ep, call.a, 0x0f0d0000 +
+                          secrets.randbelow(1 << 16), browser.ssrc)
+            browser.start(offer, phone.ssrc, ice=False, role="server",
+                          drop_dtls=drop, timeout=9)
+            try:
+                phone.talk(browser, timeout=11)
+            finally:
+                r = browser.wait()
+            ctx.check("a passive DTLS party without ICE that sends nothing "
+                      "first%s: rtpgate begins the handshake, and media "
+                      "crosses both ways" % (
+                          ", its first datagram lost" if drop else ""),
+                      first_problem(None if r.get("dtls") == "ok" and
+                                    r.get("dtls_dropped", 0) == drop else
+                                    "webrtc_peer %r" % r, browser.problem(),
+                                    phone.problem()))
+            call.delete()
+
+
 def no_media(sock, timeout):
     """None if nothing but STUN (rtpgate's own checks, RFC 7983 first byte
     0..3) arrives on @sock for @timeout seconds."""
@@ -633,5 +668,6 @@ CASES = [
     ("webrtc: re-INVITE mid-call", reinvite),
     ("webrtc: ICE restart mid-call", ice_restart),
     ("webrtc: DTLS retransmission", retransmission),
+    ("webrtc: DTLS without ICE, rtpgate the client", no_ice_passive),
     ("webrtc: SRTP drops under DTLS keys", drops),
 ]

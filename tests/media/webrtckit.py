@@ -28,7 +28,7 @@ import subprocess
 import tempfile
 import time
 
-from mediakit import CaseError, RELAY_LOCAL, fmt, send
+from mediakit import CaseError, RELAY_LOCAL, Relay, fmt, send
 from ngclient import SANITIZER_PATTERNS, repo_root
 
 PAYLOAD = 160
@@ -87,12 +87,14 @@ class Sdp:
         return None
 
 
-def browser_sdp(browser, setup, chrome=False):
+def browser_sdp(browser, setup, chrome=False, ice=True):
     """A browser's audio offer or answer: UDP/TLS/RTP/SAVPF, ICE
     credentials and one host candidate, its fingerprint, a=setup:@setup,
     rtcp-mux, a=mid. With @chrome, as Chrome writes an offer: no default
     candidate (port 9, c=IN IP4 0.0.0.0, RFC 8839 section 4.2.1.2), a
-    single-media BUNDLE group, msid-semantic, ice-options:trickle."""
+    single-media BUNDLE group, msid-semantic, ice-options:trickle. Without
+    @ice, a DTLS-SRTP endpoint that does no ICE: no credentials, no
+    candidate."""
     ip, port = browser.addr
     c_ip, m_port = ("0.0.0.0", 9) if chrome else (ip, port)
     session = ["a=group:BUNDLE 0", "a=msid-semantic: WMS"] if chrome else []
@@ -100,11 +102,11 @@ def browser_sdp(browser, setup, chrome=False):
     lines = ["v=0", "o=- %d 2 IN IP4 %s" % (secrets.randbelow(10**12), ip),
              "s=-", "t=0 0"] + session + [
              "m=audio %d UDP/TLS/RTP/SAVPF 0 8" % m_port,
-             "c=IN IP4 %s" % c_ip, "a=rtcp:%d IN IP4 %s" % (m_port, c_ip),
-             "a=candidate:1467250027 1 udp 2122260223 %s %d typ host "
-             "generation 0" % (ip, port),
-             "a=ice-ufrag:" + browser.ufrag, "a=ice-pwd:" + browser.pwd] + \
-        media + ["a=fingerprint:" + browser.sdp_fingerprint,
+             "c=IN IP4 %s" % c_ip, "a=rtcp:%d IN IP4 %s" % (m_port, c_ip)] + \
+        (["a=candidate:1467250027 1 udp 2122260223 %s %d typ host "
+          "generation 0" % (ip, port),
+          "a=ice-ufrag:" + browser.ufrag, "a=ice-pwd:" + browser.pwd]
+         if ice else []) + media + ["a=fingerprint:" + browser.sdp_fingerprint,
                  "a=setup:" + setup, "a=mid:0", "a=sendrecv", "a=rtcp-mux",
                  "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000"]
     return "\r\n".join(lines) + "\r\n"
@@ -175,6 +177,7 @@ class Browser:
         self.ssrc = ssrc
         self.proc = None
         self.result = None
+        self.ice = True
         logdir = os.path.join(repo_root(), "build", "test-logs")
         os.makedirs(logdir, exist_ok=True)
         self.log_path = os.path.join(logdir, "webrtc-peer%s.log" % (
@@ -183,25 +186,30 @@ class Browser:
     def start(self, remote_sdp, peer_ssrc, count=COUNT, fingerprint=None,
               profiles=None, print_keys=False, timeout=8, pwd=None,
               expect=None, linger=0, control=False, drop_dtls=0,
-              answering=False):
+              answering=False, ice=True, role=None):
         """Runs webrtc_peer against what rtpgate's SDP @remote_sdp (an
         Sdp) offers or answers: its candidate, credentials (or the
         password @pwd), fingerprint (or @fingerprint) and a=setup. A
         browser @answering rtpgate's offer is the controlled ICE agent
         (rtpgate's is full and controls, RFC 8445 6.1.1); one whose offer
-        rtpgate answered controls."""
-        cand = remote_sdp.candidate()
-        if cand is None or not remote_sdp.attr("ice-ufrag") or \
-                not remote_sdp.attr("ice-pwd"):
+        rtpgate answered controls. Without @ice it does no ICE and sends to
+        the address and port of rtpgate's c= and m= lines. @role: its DTLS
+        role, if not the one a browser takes against rtpgate's a=setup."""
+        cand = remote_sdp.candidate() if ice else \
+            Relay.from_sdp(remote_sdp.text).rtp
+        if cand is None or ice and (not remote_sdp.attr("ice-ufrag") or
+                                    not remote_sdp.attr("ice-pwd")):
             raise CaseError("no candidate or ICE credentials in:\n%s"
                             % remote_sdp.text)
         self.remote = cand
-        role = "server" if remote_sdp.attr("setup") == "active" else "client"
+        self.ice = ice
+        role = role or ("server" if remote_sdp.attr("setup") == "active"
+                        else "client")
         cmd = [peer_path(self.ctx.daemon.path),
                "--local", fmt(self.addr), "--remote", fmt(cand),
                "--local-ufrag", self.ufrag, "--local-pwd", self.pwd,
-               "--remote-ufrag", remote_sdp.attr("ice-ufrag"),
-               "--remote-pwd", pwd or remote_sdp.attr("ice-pwd"),
+               "--remote-ufrag", remote_sdp.attr("ice-ufrag") or "none",
+               "--remote-pwd", pwd or remote_sdp.attr("ice-pwd") or "none",
                "--cert", self.cert, "--key", self.key,
                "--remote-fingerprint",
                fingerprint or remote_sdp.attr("fingerprint") or "sha-256 00",
@@ -210,7 +218,8 @@ class Browser:
                "--expect-ssrc", str(peer_ssrc), "--expect-rtcp", "1",
                "--timeout", str(timeout), "--linger", str(linger),
                "--drop-dtls", str(drop_dtls),
-               "--ice", "controlled" if answering else "full"]
+               "--ice", "none" if not ice else
+               "controlled" if answering else "full"]
         if profiles:
             cmd += ["--profiles", profiles]
         if print_keys:
@@ -273,7 +282,8 @@ class Browser:
     def problem(self, count=COUNT):
         """A problem with the peer's report of a call that should work."""
         r = self.result or {}
-        ok = r.get("exit") == 0 and r.get("ice") == "ok" and \
+        ok = r.get("exit") == 0 and \
+            r.get("ice") == ("ok" if self.ice else "none") and \
             r.get("dtls") == "ok" and r.get("received") == count and \
             r.get("payload_ok") == count and r.get("sent") == count and \
             r.get("rtcp_received", 0) >= 1 and r.get("unprotect_failed") == 0
