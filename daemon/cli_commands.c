@@ -118,22 +118,28 @@ static int parse_int(const char *s, long min, long max, int *out)
 
 #define LOG_LEVEL_SETTING SIZE_MAX
 
+enum setting_kind { SET_INT, SET_DOUBLE, SET_INT64 };
+
 struct setting {
 	const char *name, *alias;	/* rtpengine's word, the option's name */
 	size_t offset;			/* in struct rg_limits */
-	int min, max;
+	enum setting_kind kind;
+	double min, max;
 	const char *unit;
 };
 
 /* The ranges are those the command-line options accept (config.c). */
 static const struct setting settings[] = {
-	{ "maxsessions", "max-sessions", offsetof(struct rg_limits, max_sessions), -1, 10000000, "calls, -1: no limit" },
-	{ "timeout", NULL, offsetof(struct rg_limits, timeout), 0, 86400 * 7, "seconds, 0: off" },
-	{ "silenttimeout", "silent-timeout", offsetof(struct rg_limits, silent_timeout), 0, 86400 * 7, "seconds, 0: off" },
-	{ "finaltimeout", "final-timeout", offsetof(struct rg_limits, final_timeout), 0, 86400 * 7, "seconds, 0: off" },
-	{ "offertimeout", "offer-timeout", offsetof(struct rg_limits, offer_timeout), 0, 86400 * 7, "seconds, 0: off" },
-	{ "deletedelay", "delete-delay", offsetof(struct rg_limits, delete_delay), 0, 3600, "seconds" },
-	{ "loglevel", "log-level", LOG_LEVEL_SETTING, 0, 7, "0 emerg .. 7 debug" },
+	{ "maxsessions", "max-sessions", offsetof(struct rg_limits, max_sessions), SET_INT, -1, 10000000, "calls, -1: no limit" },
+	{ "timeout", NULL, offsetof(struct rg_limits, timeout), SET_INT, 0, 86400 * 7, "seconds, 0: off" },
+	{ "silenttimeout", "silent-timeout", offsetof(struct rg_limits, silent_timeout), SET_INT, 0, 86400 * 7, "seconds, 0: off" },
+	{ "finaltimeout", "final-timeout", offsetof(struct rg_limits, final_timeout), SET_INT, 0, 86400 * 7, "seconds, 0: off" },
+	{ "offertimeout", "offer-timeout", offsetof(struct rg_limits, offer_timeout), SET_INT, 0, 86400 * 7, "seconds, 0: off" },
+	{ "deletedelay", "delete-delay", offsetof(struct rg_limits, delete_delay), SET_INT, 0, 3600, "seconds" },
+	{ "maxload", "max-load", offsetof(struct rg_limits, max_load), SET_DOUBLE, 0, 1e6, "1-minute load average, 0: off" },
+	{ "maxcpu", "max-cpu", offsetof(struct rg_limits, max_cpu), SET_DOUBLE, 0, 1e6, "percent of one core, 0: off" },
+	{ "maxbw", "max-bandwidth", offsetof(struct rg_limits, max_bandwidth), SET_INT64, 0, 1e15, "bytes per second, 0: off" },
+	{ "loglevel", "log-level", LOG_LEVEL_SETTING, SET_INT, 0, 7, "0 emerg .. 7 debug" },
 };
 
 static const struct setting *setting_find(const char *name)
@@ -147,39 +153,84 @@ static const struct setting *setting_find(const char *name)
 	return NULL;
 }
 
-static int *setting_field(struct rg_ctx *ctx, const struct setting *s)
+static void *setting_field(struct rg_ctx *ctx, const struct setting *s)
 {
-	return (int *)((char *)&ctx->limits + s->offset);
+	return (char *)&ctx->limits + s->offset;
 }
 
-static int setting_get(struct rg_ctx *ctx, const struct setting *s)
+static double setting_get(struct rg_ctx *ctx, const struct setting *s)
 {
-	return s->offset == LOG_LEVEL_SETTING ? rg_log_get_level() : *setting_field(ctx, s);
+	if (s->offset == LOG_LEVEL_SETTING)
+		return rg_log_get_level();
+	switch (s->kind) {
+	case SET_DOUBLE:
+		return *(double *)setting_field(ctx, s);
+	case SET_INT64:
+		return (double)*(int64_t *)setting_field(ctx, s);
+	default:
+		return *(int *)setting_field(ctx, s);
+	}
+}
+
+static void setting_put(struct rg_ctx *ctx, const struct setting *s, double v)
+{
+	if (s->offset == LOG_LEVEL_SETTING)
+		rg_log_set_level((int)v);
+	else if (s->kind == SET_DOUBLE)
+		*(double *)setting_field(ctx, s) = v;
+	else if (s->kind == SET_INT64)
+		*(int64_t *)setting_field(ctx, s) = (int64_t)v;
+	else
+		*(int *)setting_field(ctx, s) = (int)v;
+}
+
+/* @v as @s shows it: whole numbers without a fraction. */
+static const char *setting_text(const struct setting *s, double v, char buf[32])
+{
+	snprintf(buf, 32, s->kind == SET_DOUBLE ? "%g" : "%.0f", v);
+	return buf;
+}
+
+/* A number for @s in its range: whole unless SET_DOUBLE. -EINVAL if not. */
+static int setting_parse(const struct setting *s, const char *text, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = s->kind == SET_DOUBLE ? strtod(text, &end) : (double)strtoll(text, &end, 10);
+	if (errno || end == text || *end || !(v >= s->min && v <= s->max))
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static void setting_list(struct rg_ctx *ctx, const struct setting *s, struct rg_buf *out)
 {
-	cli_put_field(out, s->name, "%d", setting_get(ctx, s));
+	char v[32];
+
+	cli_put_field(out, s->name, "%s", setting_text(s, setting_get(ctx, s), v));
 }
 
 static void setting_set(struct rg_ctx *ctx, const struct setting *s, const char *value,
 			struct rg_buf *out)
 {
-	int old = setting_get(ctx, s), v;
+	double old = setting_get(ctx, s), v;
+	char a[32], b[32];
 
-	if (parse_int(value, s->min, s->max, &v)) {
-		rg_buf_appendf(out, "error: %s wants a number from %d to %d (%s), not '",
-			       s->name, s->min, s->max, s->unit);
+	if (setting_parse(s, value, &v)) {
+		rg_buf_appendf(out, "error: %s wants a number from %s to %s (%s), not '",
+			       s->name, setting_text(s, s->min, a), setting_text(s, s->max, b),
+			       s->unit);
 		cli_put_text(out, value, CLI_ECHO_MAX);
 		rg_buf_append_str(out, "'\n");
 		return;
 	}
-	if (s->offset == LOG_LEVEL_SETTING)
-		rg_log_set_level(v);
-	else
-		*setting_field(ctx, s) = v;
-	rg_log(LOG_NOTICE, "CLI: %s set to %d (was %d)", s->name, v, old);
-	rg_buf_appendf(out, "ok: %s set to %d (was %d)\n", s->name, v, old);
+	setting_put(ctx, s, v);
+	rg_log(LOG_NOTICE, "CLI: %s set to %s (was %s)", s->name, setting_text(s, v, a),
+	       setting_text(s, old, b));
+	rg_buf_appendf(out, "ok: %s set to %s (was %s)\n", s->name, setting_text(s, v, a),
+		       setting_text(s, old, b));
 }
 
 /* ---- sessions ---- */
@@ -345,14 +396,17 @@ static const struct command commands[] = {
 
 static void cmd_help(struct rg_ctx *ctx, const struct cmdline *cl, struct rg_buf *out)
 {
+	const struct setting *s;
+	char a[32], b[32];
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(commands); i++)
 		rg_buf_appendf(out, "%s\n", commands[i].usage);
-	for (i = 0; i < G_N_ELEMENTS(settings); i++)
-		rg_buf_appendf(out, "list %s | set %s N  (%d..%d, %s)\n", settings[i].name,
-			       settings[i].name, settings[i].min, settings[i].max,
-			       settings[i].unit);
+	for (i = 0; i < G_N_ELEMENTS(settings); i++) {
+		s = &settings[i];
+		rg_buf_appendf(out, "list %s | set %s N  (%s..%s, %s)\n", s->name, s->name,
+			       setting_text(s, s->min, a), setting_text(s, s->max, b), s->unit);
+	}
 }
 
 static const struct command *command_find(const struct cmdline *cl)

@@ -191,7 +191,10 @@ SETTINGS = [("maxsessions", "max-sessions", 5000, 10000001),
             ("silenttimeout", "silent-timeout", 7200, 604801),
             ("finaltimeout", "final-timeout", 86400, -5),
             ("offertimeout", "offer-timeout", 7200, "x"),
-            ("deletedelay", "delete-delay", 5, 3601)]
+            ("deletedelay", "delete-delay", 5, 3601),
+            ("maxload", "max-load", 4, -1),
+            ("maxcpu", "max-cpu", 150, 1000001),
+            ("maxbw", "max-bandwidth", 1000000, -5)]
 
 
 def setting_problem(ctx, name, alias, value, bad):
@@ -214,6 +217,13 @@ def settings(ctx):
         ctx.check("set %s N changes what list %s shows (also as %s); an out "
                   "of range value is refused" % (name, name, alias),
                   setting_problem(ctx, name, alias, value, bad))
+    answers = [ctx.cli("set maxload 2.5"), ctx.cli("list maxload"),
+               ctx.cli("set maxbw 1.5"), ctx.cli("set maxload 0")]
+    ctx.check("maxload takes a fraction (2.5), maxbw only whole bytes",
+              None if answers[0] == "ok: maxload set to 2.5 (was 0)\n" and
+              fields(answers[1]).get("maxload") == "2.5" and
+              answers[2].startswith("error: maxbw wants a number") and
+              answers[3].startswith("ok:") else repr(answers))
 
 
 def log_count(ctx, text):
@@ -265,6 +275,27 @@ def max_sessions(ctx):
     r3 = offer_reply(ctx)
     ctx.check("after set maxsessions -1 offers succeed again",
               None if r3.get("result") == "ok" else repr(r3))
+    call.delete()
+
+
+def max_bandwidth(ctx):
+    """set maxbw at run time works as --max-bandwidth does: relayed traffic
+    over it refuses new calls at the next measurement, 0 lifts it."""
+    call, a, b = established(ctx, "127.0.0.17", "127.0.0.27")
+    answer = ctx.cli("set maxbw 1")
+    try:
+        refused = wait_until(lambda: flow(call, a, b, 1) is None and
+                             offer_reply(ctx).get("error-reason") ==
+                             "Parallel session limit reached", 6.0, 0.2)
+    finally:
+        ctx.cli("set maxbw 0")
+    ctx.check("after set maxbw 1, relayed traffic makes a new offer fail with "
+              "'Parallel session limit reached'", None if answer.startswith(
+                  "ok: maxbw set to 1") and refused else "%r refused=%s"
+              % (answer, refused))
+    ok = wait_until(lambda: offer_reply(ctx).get("result") == "ok", 6.0, 0.2)
+    ctx.check("after set maxbw 0 offers succeed again", None if ok else
+              "still refused")
     call.delete()
 
 
@@ -333,6 +364,7 @@ CASES = [("list callid", call_details), ("list totals", totals),
          ("list sessions", sessions), ("list interfaces", interfaces),
          ("list jsonstats", jsonstats), ("set/list settings", settings),
          ("loglevel", loglevel), ("maxsessions", max_sessions),
+         ("maxbw", max_bandwidth),
          ("terminate", terminate_one), ("terminate all", terminate_all),
          ("unknown commands", unknown)]
 
