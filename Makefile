@@ -147,7 +147,7 @@ $(BUILD)/tests/daemon/test_%: $(BUILD)/tests/daemon/test_%.o $(BUILD)/tests/unit
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(URING_LIBS) -lm
 
 $(BUILD)/tests/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/librtpgate.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(GLIB_LIBS) $(CRYPTO_LIBS) $(URING_LIBS) -lm
 
 # The media tests' SRTP party: libsrtp2 alone, no rtpgate code
 # (tests/media/cases_sdes.py).

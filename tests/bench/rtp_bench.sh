@@ -38,6 +38,7 @@ MAX_SECS=${RTP_BENCH_MAX_SECONDS:-10}
 MAX_RATE=${RTP_BENCH_MAX_START_RATE:-200}
 ENGINES=${RTP_BENCH_ENGINES:-uring epoll}
 REPEAT=${RTP_BENCH_REPEAT:-1}
+LOAD_ENGINE=${RTP_BENCH_LOAD_ENGINE:-uring}
 LOAD=build/tests/bench/rtp_load
 DAEMON=build/rtpgated
 OUT=build/test-logs/rtp-bench
@@ -112,7 +113,7 @@ scenario() {
 	fi
 	timeout -k 10 "$LOAD_LIMIT" "${ON_LOAD_CPU[@]}" "$LOAD" \
 		--ng "127.0.0.1:$port" --cpu-pid "$RELAY_PID" --label "$relay" \
-		--kv "$OUT/$relay-$name.kv" "$@"
+		--kv "$OUT/$relay-$name.kv" --engine "$LOAD_ENGINE" "$@"
 	rc=$?
 	stop_relay
 	[ $rc = 0 ] || echo "$relay: rtp_load could not run $name (exit $rc)"

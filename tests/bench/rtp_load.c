@@ -3,6 +3,7 @@
  *   rtp_load --ng HOST:PORT [--calls K] [--seconds T] [--warmup W]
  *            [--mode realistic|max] [--rate PPS] [--step SECONDS]
  *            [--payload BYTES] [--cpu-pid PID] [--label NAME] [--kv FILE]
+ *            [--engine uring|mmsg]
  *   rtp_load --ng HOST:PORT --wait-ready SECONDS      (ping until "pong")
  *
  *   party A 127.0.0.11:a --RTP--> relay:Ra    relay:Rb --RTP--> party B 127.0.0.12:b
@@ -14,6 +15,10 @@
  * whose payload starts with a stamp (sender, number, CLOCK_REALTIME send
  * time); the receive time is the kernel's SO_TIMESTAMPNS, so the one-way
  * latency is the relay's, not this program's backlog.
+ *
+ * --engine uring (default): one io_uring, multishot recvmsg on every party
+ * socket, a tick's sends in one submit, woken by the tick only. --engine
+ * mmsg: sendmmsg per party, recvmmsg on what epoll reports, a timerfd.
  *
  * realistic: each party sends --rate packets/s, phases spread evenly,
  * every --tick-us (1 ms). max: the same pacing, the rate growing by 1.25
@@ -30,6 +35,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <liburing.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -61,10 +67,18 @@
 #define TIMER_TAG	UINT32_MAX
 #define NS		1000000000ull
 #define MAX_FIELDS	40
+#define UR_ENTRIES	4096		/* io_uring: submission queue */
+#define UR_NBUF		4096		/* receive buffers, power of two */
+#define UR_BUF		2048		/* >= recvmsg header + stamp cmsg + packet */
+#define UR_NSEND	8192		/* send buffers in flight at most */
+#define UR_BGID		0
+#define UR_RECV		(1ull << 62)	/* user_data tags; the rest: party index */
+#define UR_SEND		(2ull << 62)
 
 static const char *const PARTY_ADDR[2] = { "127.0.0.11", "127.0.0.12" };
 
 enum mode { MODE_REALISTIC, MODE_MAX };
+enum engine { ENG_URING, ENG_MMSG };
 enum phase { PH_WARMUP, PH_WINDOW, PH_DRAIN, PH_DONE };
 /* why the max ramp ended; still RAMP_RUNNING when the time ran out */
 enum ramp_end { RAMP_RUNNING, RAMP_LOSS, RAMP_GENERATOR, RAMP_STEPS };
@@ -74,6 +88,7 @@ struct opts {
 	unsigned calls, rate, payload, tick_us;
 	double seconds, warmup, step, wait_ready;
 	enum mode mode;
+	enum engine engine;
 	int cpu_pid;
 	const char *label, *kv;
 };
@@ -120,7 +135,7 @@ struct load {
 	enum phase phase;
 	double setup_s;
 	uint64_t now;			/* monotonic, once per loop turn */
-	uint64_t arrived_window, misrouted, bad, send_errors;
+	uint64_t arrived_window, misrouted, bad, send_errors, recv_errors;
 	uint64_t lag_max_ns, step_start;
 	struct step steps[MAX_STEPS];
 	unsigned cur;			/* the step being sent */
@@ -129,6 +144,18 @@ struct load {
 	struct bench_hist lat_us;
 	struct sample s_idle, s_calls, s_start, s_end;
 	uint8_t *relay_ports, *own_ports;	/* flags for 65536 ports */
+	struct uring_gen *ur;		/* --engine uring */
+};
+
+/* The io_uring engine: multishot recvmsg on every party into a provided
+ * buffer ring, every send of a tick submitted at once. */
+struct uring_gen {
+	struct io_uring ring;
+	struct io_uring_buf_ring *br;
+	uint8_t *rbufs;			/* UR_NBUF x UR_BUF */
+	uint8_t *sbufs;			/* UR_NSEND x (RTP_HDR + PKT_MAX) */
+	unsigned snext, inflight;	/* next send buffer; sends not reaped */
+	struct msghdr mh;		/* the receive layout: no name, a cmsg */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -164,7 +191,7 @@ static int party_open(struct load *l, unsigned idx)
 	setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(p->fd, (struct sockaddr *)&p->self, sizeof(p->self)) < 0 ||
 	    getsockname(p->fd, (struct sockaddr *)&p->self, &slen) < 0 ||
-	    epoll_ctl(l->ep, EPOLL_CTL_ADD, p->fd, &ev) < 0)
+	    (!l->ur && epoll_ctl(l->ep, EPOLL_CTL_ADD, p->fd, &ev) < 0))
 		return -errno;
 	l->own_ports[ntohs(p->self.sin_port)] = 1;
 	return 0;
@@ -302,6 +329,8 @@ static void fill_packet(struct load *l, unsigned idx, uint8_t *pkt)
 	l->steps[l->cur].sent += st.step != 0;
 }
 
+static void send_burst_uring(struct load *l, unsigned idx, unsigned n);
+
 /* Sends @n (<= BURST) packets from party @idx in one sendmmsg. */
 static void send_burst(struct load *l, unsigned idx, unsigned n)
 {
@@ -312,6 +341,10 @@ static void send_burst(struct load *l, unsigned idx, unsigned n)
 	unsigned i;
 	int sent;
 
+	if (l->ur) {
+		send_burst_uring(l, idx, n);
+		return;
+	}
 	memset(msgs, 0, sizeof(msgs[0]) * n);
 	for (i = 0; i < n; i++) {
 		fill_packet(l, idx, pkts[i]);
@@ -391,6 +424,189 @@ static unsigned recv_party(struct load *l, unsigned idx)
 		total += n > 0 ? (unsigned)n : 0;
 	}
 	return total;
+}
+
+/* ---- the io_uring engine ------------------------------------------------ */
+
+/* Submits what is queued, waits @timeout_ns, and reaps what has completed
+ * meanwhile. Returns the packets received. */
+static unsigned uring_wait(struct load *l, uint64_t timeout_ns);
+
+static struct io_uring_sqe *uring_sqe(struct load *l)
+{
+	struct io_uring_sqe *sqe;
+
+	while (!(sqe = io_uring_get_sqe(&l->ur->ring)))
+		uring_wait(l, 0);
+	return sqe;
+}
+
+static void uring_arm_recv(struct load *l, unsigned idx)
+{
+	struct io_uring_sqe *sqe = uring_sqe(l);
+
+	io_uring_prep_recvmsg_multishot(sqe, l->p[idx].fd, &l->ur->mh, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = UR_BGID;
+	io_uring_sqe_set_data64(sqe, UR_RECV | idx);
+}
+
+/* Queues @n packets from party @idx; they go with the next submit. A send
+ * with MSG_DONTWAIT completes (or fails) when submitted, in order, so the
+ * send buffers are used round the ring while fewer than UR_NSEND wait. */
+static void send_burst_uring(struct load *l, unsigned idx, unsigned n)
+{
+	struct uring_gen *u = l->ur;
+	struct party *p = &l->p[idx];
+	struct io_uring_sqe *sqe;
+	uint8_t *pkt;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		while (u->inflight >= UR_NSEND)
+			uring_wait(l, 0);
+		sqe = uring_sqe(l);
+		pkt = u->sbufs + (size_t)(u->snext++ % UR_NSEND) * (RTP_HDR + PKT_MAX);
+		fill_packet(l, idx, pkt);
+		io_uring_prep_send(sqe, p->fd, pkt, RTP_HDR + l->o.payload, MSG_DONTWAIT);
+		io_uring_prep_send_set_addr(sqe, (const struct sockaddr *)&p->relay,
+					    sizeof(p->relay));
+		io_uring_sqe_set_data64(sqe, UR_SEND | idx);
+		u->inflight++;
+	}
+}
+
+static uint64_t uring_rx_time(struct io_uring_recvmsg_out *out, struct msghdr *mh)
+{
+	struct cmsghdr *c;
+	struct timespec ts;
+
+	for (c = io_uring_recvmsg_cmsg_firsthdr(out, mh); c;
+	     c = io_uring_recvmsg_cmsg_nexthdr(out, mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+		}
+	return clock_ns(CLOCK_REALTIME);
+}
+
+/* A datagram (or the end of a multishot receive) at party @idx. */
+static unsigned uring_on_recv(struct load *l, const struct io_uring_cqe *cqe,
+			      unsigned idx)
+{
+	struct uring_gen *u = l->ur;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT, got = 0;
+	struct io_uring_recvmsg_out *out;
+	uint8_t *buf;
+
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		buf = u->rbufs + (size_t)bid * UR_BUF;
+		out = cqe->res > 0 ? io_uring_recvmsg_validate(buf, cqe->res, &u->mh) : NULL;
+		if (out && !(out->flags & MSG_TRUNC)) {
+			on_packet(l, idx, io_uring_recvmsg_payload(out, &u->mh),
+				  io_uring_recvmsg_payload_length(out, cqe->res, &u->mh),
+				  uring_rx_time(out, &u->mh));
+			got = 1;
+		} else {
+			l->bad++;
+		}
+		io_uring_buf_ring_add(u->br, buf, UR_BUF, (unsigned short)bid,
+				      io_uring_buf_ring_mask(UR_NBUF), 0);
+		io_uring_buf_ring_advance(u->br, 1);
+	}
+	if (!(cqe->flags & IORING_CQE_F_MORE)) {
+		/* out of buffers (they are back now) or another end: again,
+		 * unless the socket itself fails */
+		if (cqe->res >= 0 || cqe->res == -ENOBUFS)
+			uring_arm_recv(l, idx);
+		else
+			l->recv_errors++;
+	}
+	return got;
+}
+
+static unsigned uring_wait(struct load *l, uint64_t timeout_ns)
+{
+	struct __kernel_timespec ts = { .tv_sec = (long long)(timeout_ns / NS),
+					.tv_nsec = (long long)(timeout_ns % NS) };
+	struct uring_gen *u = l->ur;
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0, got = 0;
+
+	/* no wake-up per packet: what arrives waits for the tick (the kernel
+	 * stamped its arrival), as it would on a host of its own */
+	io_uring_submit_and_wait_timeout(&u->ring, &cqe, UR_NBUF, &ts, NULL);
+	io_uring_for_each_cqe(&u->ring, head, cqe) {
+		if ((cqe->user_data & ~(UR_RECV - 1)) == UR_RECV) {
+			got += uring_on_recv(l, cqe, (unsigned)(cqe->user_data & (UR_RECV - 1)));
+		} else {
+			u->inflight--;
+			l->send_errors += cqe->res < 0;
+		}
+		n++;
+	}
+	io_uring_cq_advance(&u->ring, n);
+	return got;
+}
+
+/* The ring, its receive buffers and its send buffers; -errno when the
+ * kernel refuses io_uring (then --engine mmsg still works). */
+static int uring_init(struct load *l)
+{
+	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE |
+				     IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+				     .cq_entries = 8 * UR_ENTRIES };
+	struct io_uring_buf_reg reg = { .ring_entries = UR_NBUF, .bgid = UR_BGID };
+	struct uring_gen *u = calloc(1, sizeof(*u));
+	void *mem = NULL;
+	unsigned i;
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	l->ur = u;
+	rc = io_uring_queue_init_params(UR_ENTRIES, &u->ring, &p);
+	if (rc == -EINVAL) {	/* before Linux 6.1: no deferred task work */
+		p = (struct io_uring_params){ .flags = IORING_SETUP_CQSIZE,
+					      .cq_entries = 8 * UR_ENTRIES };
+		rc = io_uring_queue_init_params(UR_ENTRIES, &u->ring, &p);
+	}
+	if (rc < 0) {
+		free(u);
+		l->ur = NULL;
+		return rc;
+	}
+	u->rbufs = malloc((size_t)UR_NBUF * UR_BUF);
+	u->sbufs = malloc((size_t)UR_NSEND * (RTP_HDR + PKT_MAX));
+	if (posix_memalign(&mem, (size_t)sysconf(_SC_PAGESIZE),
+			   UR_NBUF * sizeof(struct io_uring_buf)) || !u->rbufs || !u->sbufs)
+		return -ENOMEM;
+	u->br = mem;
+	reg.ring_addr = (uintptr_t)mem;
+	rc = io_uring_register_buf_ring(&u->ring, &reg, 0);
+	if (rc < 0)
+		return rc;
+	io_uring_buf_ring_init(u->br);
+	for (i = 0; i < UR_NBUF; i++)
+		io_uring_buf_ring_add(u->br, u->rbufs + (size_t)i * UR_BUF, UR_BUF,
+				      (unsigned short)i, io_uring_buf_ring_mask(UR_NBUF), (int)i);
+	io_uring_buf_ring_advance(u->br, UR_NBUF);
+	u->mh.msg_controllen = CMSG_SPACE(sizeof(struct timespec));
+	return 0;
+}
+
+static void uring_fini(struct load *l)
+{
+	struct uring_gen *u = l->ur;
+
+	if (!u)
+		return;
+	io_uring_queue_exit(&u->ring);
+	free(u->br);
+	free(u->rbufs);
+	free(u->sbufs);
+	free(u);
+	l->ur = NULL;
 }
 
 /* realistic: every party sends the packets that are due by now. */
@@ -486,26 +702,40 @@ static int traffic_run(struct load *l)
 	uint64_t win_end = win_start + (uint64_t)(l->o.seconds * 1e9);
 	uint64_t last_rx = t0, next_tick = t0, buf;
 	uint64_t step_ns = (uint64_t)(l->o.step * 1e9);
-	unsigned i, np = 2 * l->calls_up;
+	unsigned i, got, np = 2 * l->calls_up;
 	bool max = l->o.mode == MODE_MAX;
 	int n;
 
-	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0 ||
-	    epoll_ctl(l->ep, EPOLL_CTL_ADD, l->tfd, &tev) < 0)
-		return -errno;
+	if (l->ur) {
+		for (i = 0; i < np; i++)
+			uring_arm_recv(l, i);
+	} else {
+		l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (l->tfd < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0 ||
+		    epoll_ctl(l->ep, EPOLL_CTL_ADD, l->tfd, &tev) < 0)
+			return -errno;
+	}
 	for (i = 0; i < np; i++)
 		l->p[i].next_ns = t0 + period * i / np;
 	l->steps[0].rate = l->o.rate;
+	l->now = t0;
 	while (l->phase != PH_DONE) {
-		n = epoll_wait(l->ep, evs, 512, 1);
-		l->now = clock_ns(CLOCK_MONOTONIC);
-		for (i = 0; n > 0 && i < (unsigned)n; i++) {
-			if (evs[i].data.u32 == TIMER_TAG)
-				(void)!read(l->tfd, &buf, sizeof(buf));
-			else if (recv_party(l, evs[i].data.u32))
-				last_rx = l->now;
+		if (l->ur) {
+			/* the sends queued last turn go now, then wait for the tick */
+			got = uring_wait(l, l->phase >= PH_DRAIN ? (uint64_t)tick :
+					 next_tick > l->now ? next_tick - l->now : 0);
+		} else {
+			n = epoll_wait(l->ep, evs, 512, 1);
+			for (got = 0, i = 0; n > 0 && i < (unsigned)n; i++) {
+				if (evs[i].data.u32 == TIMER_TAG)
+					(void)!read(l->tfd, &buf, sizeof(buf));
+				else
+					got += recv_party(l, evs[i].data.u32);
+			}
 		}
+		l->now = clock_ns(CLOCK_MONOTONIC);
+		if (got)
+			last_rx = l->now;
 		advance_phase(l, win_start, win_end, last_rx);
 		if (l->phase >= PH_DRAIN || l->now < next_tick)
 			continue;
@@ -561,6 +791,7 @@ static unsigned results_traffic(const struct load *l, struct bench_field *f,
 	ADD("misrouted", "packets at the wrong party", l->misrouted, 0);
 	ADD("malformed", "packets not ours", l->bad, 0);
 	ADD("send_errors", "send errors", l->send_errors, 0);
+	ADD("recv_errors", "receive errors", l->recv_errors, 0);
 	ADD("setup_failed", "calls that failed to set up", l->setup_failed, 0);
 	ADD("delete_failed", "deletes that failed", l->delete_failed, 0);
 	return n;
@@ -667,7 +898,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "step", 1, NULL, 'S' }, { "payload", 1, NULL, 'p' },
 		{ "cpu-pid", 1, NULL, 'c' }, { "label", 1, NULL, 'l' },
 		{ "kv", 1, NULL, 'o' }, { "tick-us", 1, NULL, 'i' },
-		{ "wait-ready", 1, NULL, 'W' }, { NULL, 0, NULL, 0 },
+		{ "wait-ready", 1, NULL, 'W' }, { "engine", 1, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, bad = 0;
 
@@ -691,6 +923,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'o': o->kv = optarg; break;
 		case 'i': o->tick_us = (unsigned)atoi(optarg); break;
 		case 'W': o->wait_ready = atof(optarg); break;
+		case 'e': o->engine = strcmp(optarg, "mmsg") ? ENG_URING : ENG_MMSG;
+			  bad |= o->engine != ENG_MMSG && strcmp(optarg, "uring");
+			  break;
 		default: bad = 1;
 		}
 	}
@@ -704,12 +939,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return bad ? -EINVAL : 0;
 }
 
-/* Opens what the run needs: the NG socket, epoll, enough descriptors. */
+/* Opens what the run needs: the NG socket, io_uring or epoll, enough
+ * descriptors. */
 static int load_init(struct load *l)
 {
 	rlim_t need = 2 * (rlim_t)l->o.calls + 64;
 	struct rlimit rl;
 	unsigned i;
+	int rc;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
 		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
@@ -719,13 +956,22 @@ static int load_init(struct load *l)
 	l->p = calloc(l->np, sizeof(*l->p));
 	l->relay_ports = calloc(65536, 1);
 	l->own_ports = calloc(65536, 1);
-	l->ep = epoll_create1(EPOLL_CLOEXEC);
 	for (i = 0; l->p && i < l->np; i++)
 		l->p[i].fd = -1;
 	if (!l->p || !l->relay_ports || !l->own_ports)
 		return -ENOMEM;
-	if (l->ep < 0)
-		return -errno;
+	if (l->o.engine == ENG_URING && l->o.wait_ready == 0) {
+		rc = uring_init(l);
+		if (rc < 0) {
+			fprintf(stderr, "rtp_load: io_uring: %s (--engine mmsg works without it)\n",
+				strerror(-rc));
+			return rc;
+		}
+	} else {
+		l->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (l->ep < 0)
+			return -errno;
+	}
 	return bench_ng_open(&l->ng, &l->o.ng);
 }
 
@@ -740,6 +986,7 @@ static void load_fini(struct load *l)
 		close(l->tfd);
 	if (l->ep >= 0)
 		close(l->ep);
+	uring_fini(l);
 	bench_ng_close(&l->ng);
 	free(l->p);
 	free(l->relay_ports);
@@ -783,6 +1030,7 @@ int main(int argc, char **argv)
 		fputs("usage: rtp_load --ng ADDR:PORT [--calls K] [--seconds T] [--warmup W]\n"
 		      "  [--mode realistic|max] [--rate PPS] [--step S] [--payload BYTES]\n"
 		      "  [--cpu-pid PID] [--label NAME] [--kv FILE] [--tick-us US]\n"
+		      "  [--engine uring|mmsg]\n"
 		      "  | --wait-ready SECONDS\n", stderr);
 		return 1;
 	}
