@@ -612,20 +612,39 @@ def run_calls(ctx):
     case_ratio(ctx)
 
 
-def cmd_calls(opt):
+def run_with_ctx(opt, what, body):
+    """Runs body(ctx) on a fresh Ctx and closes it. An exception a case
+    did not catch fails the check "WHAT run to their end". The exit code:
+    1 if a check failed, else what body returned (None: 0)."""
     report = Report()
     ctx = None
+    rc = 0
     try:
         ctx = Ctx(opt, report)
-        run_calls(ctx)
+        rc = body(ctx) or 0
     except (CaseError, NgTimeout, BencodeError, NlError, OSError,
             KeyError, TypeError) as e:
-        report.fail("the kernel path cases run to their end",
+        report.fail("%s run to their end" % what,
                     "%s: %s" % (type(e).__name__, e))
     finally:
         if ctx:
             ctx.close()
-    return 1 if report.failed else 0
+    return 1 if report.failed else rc
+
+
+def add_call_args(ap, required):
+    """The options that reach the relay and the parties' namespaces."""
+    ap.add_argument("--relay-ns", required=True)
+    ap.add_argument("--table", type=int, default=0)
+    ap.add_argument("--ng", required=required, help="NG address:port")
+    ap.add_argument("--cli", required=required, help="CLI address:port")
+    ap.add_argument("--caller", type=ns_addr, required=required)
+    ap.add_argument("--callee", type=ns_addr, required=required)
+    ap.add_argument("--internal", required=required)
+    ap.add_argument("--external", required=required)
+    ap.add_argument("--log", help="rtpgated's log, quoted on failures")
+    ap.add_argument("--daemon-pid", type=int, required=required,
+                    help="rtpgated's PID, pinned to the benchmark's CPU")
 
 
 def cmd_gone(opt):
@@ -648,17 +667,7 @@ def cmd_gone(opt):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("command", choices=["calls", "gone"])
-    ap.add_argument("--relay-ns", required=True)
-    ap.add_argument("--table", type=int, default=0)
-    ap.add_argument("--ng", help="NG address:port")
-    ap.add_argument("--cli", help="CLI address:port")
-    ap.add_argument("--caller", type=ns_addr)
-    ap.add_argument("--callee", type=ns_addr)
-    ap.add_argument("--internal")
-    ap.add_argument("--external")
-    ap.add_argument("--log", help="rtpgated's log, quoted on failures")
-    ap.add_argument("--daemon-pid", type=int,
-                    help="rtpgated's PID, pinned to the benchmark's CPU")
+    add_call_args(ap, required=False)
     opt = ap.parse_args()
     if opt.command == "gone":
         return cmd_gone(opt)
@@ -666,7 +675,7 @@ def main():
                 opt.external, opt.daemon_pid):
         ap.error("calls needs --ng, --cli, --caller, --callee, --internal, "
                  "--external and --daemon-pid")
-    return cmd_calls(opt)
+    return run_with_ctx(opt, "the kernel path cases", run_calls)
 
 
 if __name__ == "__main__":

@@ -32,19 +32,15 @@ ratio (under TCG only the ratio means anything). Standard library only.
 import argparse
 import os
 import select
-import struct
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from kpath import (Ctx, Party, PPS, HANDOFF_LIMIT, counters, both,  # noqa
-                   pin, pin_back, drained)
-from nscall import host_port, ns_addr  # noqa: E402
+from kpath import (Party, PPS, HANDOFF_LIMIT, counters, both,  # noqa
+                   pin, pin_back, drained, add_call_args, run_with_ctx)
 from mediakit import Call, CaseError, first_problem, sdp, wait_until  # noqa: E402
-from ngclient import BencodeError, NgTimeout, Report  # noqa: E402
-from rtpgnl import NlError  # noqa: E402
 from srtpkit import Crypto, SrtpPeer, cryptos, srtp_sdp  # noqa: E402
 
 SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32",
@@ -507,37 +503,21 @@ def cmd_bench(ctx, seconds, rate=2000):
     return 0
 
 
+def run_all(ctx):
+    for suite in SUITES:
+        run_calls(ctx, suite)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("command", choices=["calls", "bench"])
-    ap.add_argument("--relay-ns", required=True)
-    ap.add_argument("--table", type=int, default=0)
-    ap.add_argument("--ng", required=True)
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--caller", type=ns_addr, required=True)
-    ap.add_argument("--callee", type=ns_addr, required=True)
-    ap.add_argument("--internal", required=True)
-    ap.add_argument("--external", required=True)
-    ap.add_argument("--log")
-    ap.add_argument("--daemon-pid", type=int, required=True)
+    add_call_args(ap, required=True)
     ap.add_argument("--seconds", type=float, default=1.5)
     opt = ap.parse_args()
-    report = Report()
-    ctx = None
-    try:
-        ctx = Ctx(opt, report)
-        if opt.command == "bench":
-            return cmd_bench(ctx, opt.seconds)
-        for suite in SUITES:
-            run_calls(ctx, suite)
-    except (CaseError, NgTimeout, BencodeError, NlError, OSError,
-            KeyError, TypeError) as e:
-        report.fail("the SRTP kernel path cases run to their end",
-                    "%s: %s" % (type(e).__name__, e))
-    finally:
-        if ctx:
-            ctx.close()
-    return 1 if report.failed else 0
+    if opt.command == "bench":
+        return run_with_ctx(opt, "the SRTP kernel benchmark's steps",
+                            lambda ctx: cmd_bench(ctx, opt.seconds))
+    return run_with_ctx(opt, "the SRTP kernel path cases", run_all)
 
 
 if __name__ == "__main__":
