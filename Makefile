@@ -185,7 +185,7 @@ fuzz-build:
 # A target that drives daemon code names its modules as tests/daemon/ do.
 build-fuzz/fuzz/%: tests/fuzz/%.c $$(call needs,tests/fuzz/$$*.c) $(BUILD)/librtpgate.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Idaemon $(GLIB_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
+	$(CC) $(ALL_CFLAGS) -Idaemon -Itests/unit -Itests/daemon $(GLIB_CFLAGS) -fsanitize=fuzzer -o $@ $^ \
 		$(GLIB_LIBS) $(NL_LIBS) $(SRTP_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(URING_LIBS) -lm
 
 fuzz: deps fuzz-build
