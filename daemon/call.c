@@ -244,7 +244,8 @@ uint64_t rg_stream_bytes(const struct rg_stream *st)
 
 uint64_t rg_stream_errors(const struct rg_stream *st)
 {
-	return rg_counter_read(&st->c.errors) + st->k_done.errors + st->k_live.errors;
+	return rg_counter_read(&st->c.errors) + rg_socket_drops(st->fd) +
+	       st->k_done.errors + st->k_live.errors;
 }
 
 int64_t rg_stream_last_packet_us(const struct rg_stream *st)

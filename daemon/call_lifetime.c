@@ -8,6 +8,8 @@
 #include "ctx.h"
 #include "log.h"
 #include "offload.h"
+#include "ports.h"
+#include "worker.h"
 
 #define S(x) ((int64_t)(x) * 1000000)
 
@@ -78,9 +80,12 @@ static enum call_end check(const struct rg_limits *cfg, const struct rg_call *ca
 
 static void add_stream(struct rg_relayed *r, const struct rg_stream *st)
 {
+	uint64_t overflow = rg_socket_drops(st->fd);
+
 	r->packets[0] += rg_counter_read(&st->c.packets);
 	r->bytes[0] += rg_counter_read(&st->c.bytes);
-	r->errors[0] += rg_counter_read(&st->c.errors);
+	r->errors[0] += rg_counter_read(&st->c.errors) + overflow;
+	r->socket_drops += overflow;
 	r->packets[1] += st->k_done.packets + st->k_live.packets;
 	r->bytes[1] += st->k_done.bytes + st->k_live.bytes;
 	r->errors[1] += st->k_done.errors + st->k_live.errors;
@@ -102,6 +107,14 @@ void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out)
 	*out = ctx->stats.ended;
 	if (ctx->calls)
 		rg_calls_foreach(ctx->calls, 0, add_call, out);
+}
+
+void rg_drop_totals(struct rg_ctx *ctx, const struct rg_relayed *relayed,
+		    uint64_t drops[RG_DROP_COUNT])
+{
+	rg_media_engine_drops(ctx->engine, drops);
+	rg_offload_drops(ctx->offload, drops);	/* SRTP drops in the kernel */
+	drops[RG_DROP_SOCKET_OVERFLOW] += relayed->socket_drops;
 }
 
 void rg_monologue_end(struct rg_ctx *ctx, struct rg_monologue *ml)
@@ -128,6 +141,7 @@ void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 		ctx->stats.ended.bytes[p] += t.bytes[p];
 		ctx->stats.ended.errors[p] += t.errors[p];
 	}
+	ctx->stats.ended.socket_drops += t.socket_drops;
 	ctx->stats.ended_sessions++;
 	ctx->stats.duration_us_total += (uint64_t)(ctx->now_us - call->created_us);
 	rg_log_call(LOG_INFO, call->id,

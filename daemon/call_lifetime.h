@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "relay.h"
+
 struct rg_ctx;
 struct rg_call;
 struct rg_monologue;
@@ -34,6 +36,12 @@ void rg_monologue_end(struct rg_ctx *ctx, struct rg_monologue *ml);
  * stream (counters read with relaxed loads; the kernel's as last polled).
  * Control thread. */
 void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out);
+
+/* Dropped packets since start, by reason (enum rg_drop_reason): the
+ * workers', the kernel module's, and the kernel's at full sockets (from
+ * @relayed, what rg_relayed_totals() gave). Control thread. */
+void rg_drop_totals(struct rg_ctx *ctx, const struct rg_relayed *relayed,
+		    uint64_t drops[RG_DROP_COUNT]);
 
 /* Ends every call whose time is up at @now_us. */
 void rg_calls_check_timeouts(struct rg_ctx *ctx, int64_t now_us);

@@ -29,6 +29,7 @@ struct rg_ice_driver;
  * the relay sockets), [1] kernel (forwarded by the module). */
 struct rg_relayed {
 	uint64_t packets[2], bytes[2], errors[2];
+	uint64_t socket_drops;	/* of errors[0]: dropped by the kernel at full sockets */
 };
 
 struct rg_ng_counters {

@@ -125,11 +125,9 @@ static void write_relayed(struct rg_ctx *ctx, struct rg_buf *b)
 	labelled(b, "rtpgate_errors_total", "counter",
 		 "Packets received on relay ports and not forwarded, by forwarding path.",
 		 "path", paths, r.errors, 2);
-	if (ctx->engine)
-		rg_media_engine_drops(ctx->engine, drops);
-	rg_offload_drops(ctx->offload, drops);	/* SRTP drops in the kernel */
+	rg_drop_totals(ctx, &r, drops);
 	labelled(b, "rtpgate_drops_total", "counter",
-		 "Packets dropped by the userspace relay, by reason (statistics: drops).",
+		 "Packets dropped on the userspace path (socket-overflow: by the kernel at a full relay socket), by reason (statistics: drops).",
 		 "reason", rg_drop_names, drops, RG_DROP_COUNT);
 }
 

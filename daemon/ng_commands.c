@@ -137,35 +137,34 @@ static void add_control(struct rg_arena *a, struct bencode_item *stats,
 }
 
 /* What was relayed since start, in all and by path (rg_relayed_totals). */
-static void add_relayed(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *tot)
+static void add_relayed(struct rg_arena *a, struct bencode_item *tot,
+			const struct rg_relayed *r)
 {
 	static const char *const path[2] = { "userspace", "kernel" };
-	struct rg_relayed r;
 	char key[48];
 	int p;
 
-	rg_relayed_totals(ctx, &r);
-	bencode_dict_add_int(a, tot, "relayedpackets", (int64_t)(r.packets[0] + r.packets[1]));
-	bencode_dict_add_int(a, tot, "relayedbytes", (int64_t)(r.bytes[0] + r.bytes[1]));
-	bencode_dict_add_int(a, tot, "relayedpacketerrors", (int64_t)(r.errors[0] + r.errors[1]));
+	bencode_dict_add_int(a, tot, "relayedpackets", (int64_t)(r->packets[0] + r->packets[1]));
+	bencode_dict_add_int(a, tot, "relayedbytes", (int64_t)(r->bytes[0] + r->bytes[1]));
+	bencode_dict_add_int(a, tot, "relayedpacketerrors", (int64_t)(r->errors[0] + r->errors[1]));
 	for (p = 0; p < 2; p++) {
 		snprintf(key, sizeof(key), "relayedpackets_%s", path[p]);
-		bencode_dict_add_int(a, tot, key, (int64_t)r.packets[p]);
+		bencode_dict_add_int(a, tot, key, (int64_t)r->packets[p]);
 		snprintf(key, sizeof(key), "relayedbytes_%s", path[p]);
-		bencode_dict_add_int(a, tot, key, (int64_t)r.bytes[p]);
+		bencode_dict_add_int(a, tot, key, (int64_t)r->bytes[p]);
 		snprintf(key, sizeof(key), "relayedpacketerrors_%s", path[p]);
-		bencode_dict_add_int(a, tot, key, (int64_t)r.errors[p]);
+		bencode_dict_add_int(a, tot, key, (int64_t)r->errors[p]);
 	}
 }
 
-static void add_drops(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *tot)
+static void add_drops(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_item *tot,
+		      const struct rg_relayed *r)
 {
 	struct bencode_item *d = bencode_dict_add_dict(a, tot, "drops");
 	uint64_t drops[RG_DROP_COUNT];
 	int i;
 
-	rg_media_engine_drops(ctx->engine, drops);
-	rg_offload_drops(ctx->offload, drops);	/* SRTP drops in the kernel */
+	rg_drop_totals(ctx, r, drops);
 	for (i = 0; d && i < RG_DROP_COUNT; i++)
 		bencode_dict_add_int(a, d, rg_drop_names[i], (int64_t)drops[i]);
 }
@@ -175,6 +174,7 @@ int ng_statistics_add(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_ite
 	const struct rg_stats *s = &ctx->stats;
 	struct bencode_item *stats, *cur, *tot;
 	unsigned n = rg_calls_count(ctx->calls);
+	struct rg_relayed r;
 
 	stats = bencode_dict_add_dict(a, reply, "statistics");
 	cur = stats ? bencode_dict_add_dict(a, stats, "currentstatistics") : NULL;
@@ -193,8 +193,9 @@ int ng_statistics_add(struct rg_ctx *ctx, struct rg_arena *a, struct bencode_ite
 	bencode_dict_add_int(a, tot, "silenttimeoutsessions", (int64_t)s->silent_timeout_sessions);
 	bencode_dict_add_int(a, tot, "finaltimeoutsessions", (int64_t)s->final_timeout_sessions);
 	bencode_dict_add_int(a, tot, "offertimeoutsessions", (int64_t)s->offer_timeout_sessions);
-	add_drops(ctx, a, tot);
-	add_relayed(ctx, a, tot);
+	rg_relayed_totals(ctx, &r);
+	add_drops(ctx, a, tot, &r);
+	add_relayed(a, tot, &r);
 	bencode_dict_add_int(a, tot, "avgcallduration", s->ended_sessions ?
 		(int64_t)(s->duration_us_total / s->ended_sessions / 1000000) : 0);
 	add_control(a, stats, s);

@@ -50,6 +50,11 @@ int rg_port_pool_take(struct rg_port_pool *pool, struct rg_port_pair *out);
  * one put back twice, only has its fds closed. */
 void rg_port_pool_put(struct rg_port_pool *pool, struct rg_port_pair *pair);
 
+/* Datagrams the kernel has dropped at socket @fd since it was opened,
+ * before rtpgated could read them (its receive queue was full; rarely a
+ * bad UDP checksum): SO_MEMINFO's drop count. 0 for fd -1 or on error. */
+uint64_t rg_socket_drops(int fd);
+
 /* The number of pairs in the range. */
 unsigned rg_port_pool_total(const struct rg_port_pool *pool);
 

@@ -31,6 +31,7 @@ const char *const rg_drop_names[RG_DROP_COUNT] = {
 	[RG_DROP_SRTP_PENDING] = "srtp-pending",
 	[RG_DROP_NO_CONSENT] = "ice-no-consent",
 	[RG_DROP_STREAM_GONE] = "stream-gone",
+	[RG_DROP_SOCKET_OVERFLOW] = "socket-overflow",
 };
 
 struct rg_batch {

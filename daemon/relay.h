@@ -44,6 +44,7 @@ enum rg_drop_reason {
 	RG_DROP_SRTP_PENDING,	/* an SRTP party's keys not ready (answer, DTLS) */
 	RG_DROP_NO_CONSENT,	/* the receiver's ICE consent is missing */
 	RG_DROP_STREAM_GONE,	/* taken off a socket as its stream was removed (uring.c) */
+	RG_DROP_SOCKET_OVERFLOW,	/* dropped by the kernel at a full socket (ports.h) */
 	RG_DROP_COUNT,
 };
 

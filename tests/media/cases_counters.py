@@ -1,14 +1,17 @@
-"""cases_counters - what query counts for a call, and hostile datagrams on
-relay ports (garbage, empty, oversized, truncated RTP).
+"""cases_counters - what query counts for a call, hostile datagrams on
+relay ports (garbage, empty, oversized, truncated RTP), and packets the
+kernel drops at a full relay socket.
 """
 
 import os
 import random
+import signal
 import socket
 import time
 
 from cases_forward import established, hop, nat_call
-from mediakit import drain, expect, first_problem, rtcp, rtp, send
+from mediakit import (big_rcvbuf, drain, expect, first_problem, rtcp, rtp,
+                      send)
 
 
 def exchange(src_relay, src, dst_relay, dst, n, kind):
@@ -159,7 +162,62 @@ def flood(a, b, call):
     drain(a.rtp, a.rtcp, b.rtp, b.rtcp)
 
 
+OVERFLOW_SENT = 3000    # far more than a default receive queue holds
+
+
+def arrivals(sock, quiet=0.5):
+    """How many datagrams arrive on @sock until it has been quiet @quiet s."""
+    n = 0
+    sock.settimeout(quiet)
+    try:
+        while True:
+            sock.recvfrom(65536)
+            n += 1
+    except socket.timeout:
+        return n
+
+
+def socket_overflow(ctx):
+    call, a, b = established(ctx, "127.0.0.18", "127.0.0.28")
+    ctx.check("a packet from A reaches B before the overflow",
+              relayed(ctx, call, a, b, rtp()))
+    big_rcvbuf(b.rtp)
+    drops0 = ctx.drops().get("socket-overflow", 0)
+    st0 = call.streams(call.from_tag)["RTP"]["stats"]
+    # stopped, rtpgated reads nothing: its socket's queue fills, and the
+    # kernel drops the rest
+    os.kill(ctx.daemon.proc.pid, signal.SIGSTOP)
+    try:
+        for i in range(OVERFLOW_SENT):
+            send(a.rtp, rtp(seq=i), call.a.rtp)
+    finally:
+        os.kill(ctx.daemon.proc.pid, signal.SIGCONT)
+    got = arrivals(b.rtp)
+    lost = OVERFLOW_SENT - got
+    drops = ctx.drops().get("socket-overflow", 0) - drops0
+    st1 = call.streams(call.from_tag)["RTP"]["stats"]
+    ctx.check("%d packets sent to a stopped rtpgated: the queued ones (%d) "
+              "are forwarded after it resumes, the rest overflowed"
+              % (OVERFLOW_SENT, got),
+              None if 0 < got < OVERFLOW_SENT else
+              "%d arrived, wanted some but not all" % got)
+    ctx.check("the kernel's drops at the full socket are counted: "
+              "drops.socket-overflow and A's errors grew by the %d lost, "
+              "packets by the %d forwarded" % (lost, got), first_problem(
+                  None if drops == lost else
+                  "drops.socket-overflow grew by %d" % drops,
+                  None if st1["errors"] - st0["errors"] == lost else
+                  "errors grew by %d" % (st1["errors"] - st0["errors"]),
+                  None if st1["packets"] - st0["packets"] == got else
+                  "packets grew by %d" % (st1["packets"] - st0["packets"])))
+    ctx.check("media flows both ways after the overflow",
+              first_problem(relayed(ctx, call, a, b, rtp()),
+                            hop(b.rtp, call.b.rtp, a.rtp, call.a.rtp)))
+    call.delete()
+
+
 CASES = [
     ("counters", counters),
     ("hostile media", hostile),
+    ("socket overflow", socket_overflow),
 ]

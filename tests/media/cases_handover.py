@@ -25,6 +25,8 @@ import socket
 import threading
 import time
 
+from mediakit import big_rcvbuf
+
 CALLS = 60
 SECONDS = 8.0
 A_IP, B_IP = "127.0.0.61", "127.0.0.62"
@@ -182,7 +184,6 @@ def handover(ctx):
 
 PAUSE_SECONDS = 3.0
 PAUSE_RATE = 1000   # packets/s each way
-SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)   # Linux; root only
 
 
 def drops_total(client):
@@ -235,10 +236,7 @@ def pause_keeps_packets(ctx):
     for s in (p.a, p.b):
         # room for all of it: under QEMU's TCG this Python reader falls
         # behind, and what its own socket drops is not the relay's loss
-        try:
-            s.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 8 << 20)
-        except PermissionError:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        big_rcvbuf(s)
     drops0 = drops_total(ctx.client)
     stop, sent, got = threading.Event(), [0, 0], [0, 0]
     thread = threading.Thread(target=paced_exchange, args=(p, stop, sent, got))

@@ -93,6 +93,19 @@ class Endpoint:
         self.rtcp.close()
 
 
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)   # Linux; root only
+
+
+def big_rcvbuf(sock, size=8 << 20):
+    """Gives @sock a receive queue of @size bytes (beyond rmem_max when
+    root), so that what a test counts as lost is never lost at its own
+    socket."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, size)
+    except PermissionError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+
+
 def rtp(size=160, pt=0, seq=None):
     """An RTP packet (RFC 3550 header, version 2) with @size random payload
     bytes; its payload type byte never looks like RTCP."""
