@@ -2,18 +2,20 @@
  * parameters, and the commands behind them (offer, answer, delete, query,
  * list, statistics, ...) with their SDP, on a daemon context built as
  * rtpgated's main() builds it (tests/daemon/ng_fixture.h), real port
- * pools included.
+ * pools included; and for the CLI's command lines on the same calls.
  *
- * The input is a sequence of request bodies (the bencoded dict after the
- * cookie), each a 2-byte big-endian length and that many bytes (a short
- * tail is one last request), run in order on one context, so that an
- * answer finds its offer and a delete its call. Every reply must decode
- * as a dict with a "result". After the sequence the calls are destroyed:
+ * The input is a sequence of messages, each a 2-byte big-endian length
+ * and that many bytes (a short tail is one last message), run in order on
+ * one context, so that an answer finds its offer and a delete its call.
+ * A message that starts with '!' is a CLI line (the rest of it); any
+ * other is an NG request body (the bencoded dict after the cookie), whose
+ * reply must decode as a dict with a "result". After the sequence the
+ * calls are destroyed:
  * every port must be back in its pool, and LeakSanitizer sees whatever a
  * request leaked. The seeds in corpus/ng/ are written by
  * tests/fuzz/ng_seeds.py.
  */
-/* needs: ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
+/* needs: cli_commands cli_show ng ng_params ng_commands ng_server call call_sdp call_stats call_lifetime codec config interface ports relay worker uring offload kernel netlink call_crypto call_dtls call_ice relay_webrtc dtls ice ice_checks ice_driver srtp log addr */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,8 @@
 #define PORT_MIN 43000
 #define PORT_MAX 43999
 #include "ng_fixture.h"
+
+#include "cli.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,6 +44,18 @@ static void one_request(struct fx *f, const char *body, size_t len)
 		test_fail(__FILE__, __LINE__, "a reply that is a dict with a result");
 }
 
+/* Runs one CLI line (at most RG_CLI_LINE_MAX bytes, as the port takes). */
+static void one_line(struct fx *f, const char *text, size_t len)
+{
+	char line[RG_CLI_LINE_MAX + 1];
+
+	len = len < RG_CLI_LINE_MAX ? len : RG_CLI_LINE_MAX;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	f->raw.len = 0;
+	rg_cli_execute(&f->ctx, line, &f->raw);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t off = 0, n, len;
@@ -52,7 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		n = size - off >= 2 ? (size_t)data[off] << 8 | data[off + 1] : 0;
 		off += size - off >= 2 ? 2 : 0;
 		len = n < size - off ? n : size - off;
-		one_request(&f, (const char *)data + off, len);
+		if (len && data[off] == '!')
+			one_line(&f, (const char *)data + off + 1, len - 1);
+		else
+			one_request(&f, (const char *)data + off, len);
 		off += len ? len : 1;
 	}
 	rg_calls_destroy(f.ctx.calls);

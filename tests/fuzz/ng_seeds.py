@@ -4,7 +4,8 @@
 One seed per golden test (tests/ng/golden/*.test): its requests in order,
 as fuzz_ng reads them (each body a 2-byte big-endian length and that many
 bytes of bencode), plus the request mix of the hostile suite's mutator
-(tests/ng/mutate.py) per call. Run it again when the golden tests change:
+(tests/ng/mutate.py) per call, with CLI lines ('!' and the line) between
+the requests. Run it again when the golden tests change:
 
     /usr/bin/python3 tests/fuzz/ng_seeds.py
 """
@@ -24,6 +25,10 @@ from run_golden import FileRun  # noqa: E402
 
 OUT = os.path.join(HERE, "corpus", "ng")
 MAX_BODY = 0xffff
+CLI_LINES = ["list sessions all", "list callid %(cid)s", "list totals",
+             "list numsessions", "list interfaces", "list jsonstats",
+             "set maxsessions 5", "list maxsessions", "set maxbw 1000000",
+             "set timeout 0", "help", "terminate %(cid)s"]
 
 
 class _Daemon:
@@ -58,8 +63,15 @@ def main():
         n += 1
     reqs = mutate.corpus()
     for cid in mutate.CALL_IDS:
-        write("mutate-" + cid, [bencode_encode(r) for r in reqs
-                                if r.get("call-id") in (None, cid)])
+        bodies = []
+        for r in reqs:
+            if r.get("call-id") not in (None, cid):
+                continue
+            bodies.append(bencode_encode(r))
+            if r.get("command") == "answer":
+                bodies += [("!" + line % {"cid": cid}).encode()
+                           for line in CLI_LINES]
+        write("mutate-" + cid, bodies)
         n += 1
     print("%d seeds in %s" % (n, os.path.relpath(OUT)))
 
