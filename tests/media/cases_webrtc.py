@@ -332,6 +332,68 @@ def no_media_problem(ctx, browser, phone):
         party.close()
 
 
+CONSENT_SECONDS = 30.0    # RFC 7675: consent lapses 30 s after the last check
+CONSENT_MARGIN = 1.5
+
+
+def media_arrives(sock, timeout):
+    """None if a datagram other than STUN arrives on @sock within
+    @timeout seconds."""
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            sock.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                data, _ = sock.recvfrom(65536)
+            except (socket.timeout, BlockingIOError):
+                continue
+            if data and data[0] > 3:
+                return None
+    finally:
+        sock.settimeout(None)
+    return "nothing but STUN arrived at %s in %.1f s" % (
+        fmt(sock.getsockname()), timeout)
+
+
+def consent_expiry(ctx):
+    """A browser that goes away (its tab closed) keeps receiving only until
+    its consent lapses, 30 s after its last STUN (RFC 7675); then what the
+    phone sends is dropped as ice-no-consent. Slow (over 30 s), so it runs
+    under one I/O engine: the consent logic is the same for both."""
+    if "--io-engine=uring" not in ctx.daemon.extra_args:
+        ctx.report.skip("webrtc: consent expiry runs under --io-engine=uring"
+                        " only (it takes over 30 s)")
+        return
+    with Webrtc(ctx) as w:
+        call, browser, phone, answer, _ = browser_calls(
+            ctx, w, "127.0.0.186", "127.0.0.196", "webrtc-consent")
+        exchange(ctx, browser, phone, answer, "consent")
+        gone = time.monotonic()    # the peer has exited: no more STUN
+        party = MuxParty(browser.addr)
+        try:
+            send(phone.ep.rtp, phone.rtp_packet(), phone.relay.rtp)
+            ctx.check("consent: just after the browser's peer exits, the "
+                      "phone's RTP still reaches the browser's address "
+                      "(its consent is fresh)", media_arrives(party.rtp, 1.0))
+            time.sleep(max(0.0, gone + CONSENT_SECONDS + CONSENT_MARGIN -
+                           time.monotonic()))
+            before = ctx.drops().get("ice-no-consent", 0)
+            for _ in range(3):
+                send(phone.ep.rtp, phone.rtp_packet(), phone.relay.rtp)
+            quiet = no_media(party.rtp, 0.5)
+            delta = ctx.drops().get("ice-no-consent", 0) - before
+            ctx.check("consent: %.0f s after the browser's last STUN (its "
+                      "consent checks unanswered), nothing the phone sends "
+                      "reaches its address, and each packet is counted as "
+                      "ice-no-consent" % (CONSENT_SECONDS + CONSENT_MARGIN),
+                      first_problem(quiet, None if delta == 3 else
+                                    "drops.ice-no-consent grew by %d, "
+                                    "wanted 3" % delta))
+        finally:
+            party.close()
+        call.delete()
+
+
 def wrong_fingerprint(ctx):
     with Webrtc(ctx) as w:
         call, browser, phone, answer, _ = browser_calls(
@@ -670,4 +732,5 @@ CASES = [
     ("webrtc: DTLS retransmission", retransmission),
     ("webrtc: DTLS without ICE, rtpgate the client", no_ice_passive),
     ("webrtc: SRTP drops under DTLS keys", drops),
+    ("webrtc: consent expiry", consent_expiry),
 ]
