@@ -432,12 +432,14 @@ static unsigned recv_party(struct load *l, unsigned idx)
  * meanwhile. Returns the packets received. */
 static unsigned uring_wait(struct load *l, uint64_t timeout_ns);
 
+/* A free submission entry: a full queue is submitted (no completions are
+ * reaped here, so this is safe inside uring_wait's completion loop). */
 static struct io_uring_sqe *uring_sqe(struct load *l)
 {
 	struct io_uring_sqe *sqe;
 
 	while (!(sqe = io_uring_get_sqe(&l->ur->ring)))
-		uring_wait(l, 0);
+		io_uring_submit(&l->ur->ring);
 	return sqe;
 }
 
