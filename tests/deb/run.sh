@@ -252,7 +252,7 @@ phase_kernel() {
 	fi
 	umount_root
 	relay /usr/bin/python3 tests/kernel/vm.py --kernel "$KVER" --timeout 180 \
-		tests/deb/guest.sh "$ROOT"
+		--console deb-console.log tests/deb/guest.sh "$ROOT"
 	mount_root
 }
 

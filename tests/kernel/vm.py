@@ -30,7 +30,7 @@ guest prints its whole dmesg after the script, since loglevel=3 keeps
 warnings off the console). The last line is the sum. When QEMU or the
 Debian kernel is not there, or QEMU cannot start at all, it says why and
 the suite counts as skipped, never as passed. The whole console goes to
-build/test-logs/kernel-console.log.
+build/test-logs/kernel-console.log, or the file --console names there.
 """
 
 import argparse
@@ -432,6 +432,8 @@ def main():
                     help="seconds for the whole VM run (host side)")
     ap.add_argument("--kernel", help="kernel version (default: newest "
                     "installed with headers)")
+    ap.add_argument("--console", default="kernel-console.log",
+                    help="file in build/test-logs/ for the whole console")
     ap.add_argument("script", help="test script, relative to the repository")
     ap.add_argument("args", nargs=argparse.REMAINDER)
     opt = ap.parse_args()
@@ -449,7 +451,7 @@ def main():
                          max(opt.timeout - 40, 20))
             text, code, boot = run_qemu(
                 ver, initrd, opt.timeout,
-                os.path.join(logdir, "kernel-console.log"))
+                os.path.join(logdir, os.path.basename(opt.console)))
         finally:
             if os.path.exists(initrd):
                 os.unlink(initrd)
