@@ -13,7 +13,6 @@
 
 #include "addr.h"
 #include "call.h"
-#include "call_lifetime.h"
 #include "ctx.h"
 #include "ng_commands.h"
 
@@ -53,23 +52,25 @@ static int64_t int_at(const struct bencode_item *dict, const char *key)
 	return v && v->type == BENCODE_INTEGER ? v->num : 0;
 }
 
-/* What was relayed, by path: ended calls and parties plus live streams. */
-static void put_relayed(struct rg_ctx *ctx, struct rg_buf *out)
+/* What was relayed, by path (ended calls and parties plus live streams),
+ * from statistics' totals: the same walk of every live stream, done once. */
+static void put_relayed(const struct bencode_item *tot, struct rg_buf *out)
 {
 	static const char *const path[2] = { "userspace", "kernel" };
-	struct rg_relayed r;
-	char label[64];
-	int k;
+	static const char *const what[3][2] = {
+		{ "Packets relayed", "relayedpackets" },
+		{ "Bytes relayed", "relayedbytes" },
+		{ "Errors", "relayedpacketerrors" },
+	};
+	char label[64], key[48];
+	int k, w;
 
-	rg_relayed_totals(ctx, &r);
-	for (k = 0; k < 2; k++) {
-		snprintf(label, sizeof(label), "Packets relayed (%s)", path[k]);
-		cli_put_field(out, label, "%" PRIu64, r.packets[k]);
-		snprintf(label, sizeof(label), "Bytes relayed (%s)", path[k]);
-		cli_put_field(out, label, "%" PRIu64, r.bytes[k]);
-		snprintf(label, sizeof(label), "Errors (%s)", path[k]);
-		cli_put_field(out, label, "%" PRIu64, r.errors[k]);
-	}
+	for (k = 0; k < 2; k++)
+		for (w = 0; w < 3; w++) {
+			snprintf(label, sizeof(label), "%s (%s)", what[w][0], path[k]);
+			snprintf(key, sizeof(key), "%s_%s", what[w][1], path[k]);
+			cli_put_field(out, label, "%" PRId64, int_at(tot, key));
+		}
 }
 
 /* Every integer of @dict as "@prefix (key)"; nested dicts are skipped. */
@@ -121,7 +122,7 @@ void cli_list_totals(struct rg_ctx *ctx, struct rg_buf *out)
 	for (i = 0; i < G_N_ELEMENTS(rows); i++)
 		cli_put_field(out, rows[i].label, "%" PRId64 "%s",
 			      int_at(sec[rows[i].in], rows[i].key), rows[i].unit);
-	put_relayed(ctx, out);
+	put_relayed(sec[TOT], out);
 	put_ints(bencode_dict_get(sec[TOT], "drops"), "Packets dropped", out);
 	put_control(bencode_dict_get(stats, "controlstatistics"), out);
 	rg_arena_destroy(a);
