@@ -186,12 +186,6 @@ PAUSE_SECONDS = 3.0
 PAUSE_RATE = 1000   # packets/s each way
 
 
-def drops_total(client):
-    tot = client.request({"command": "statistics"}).get(
-        "statistics", {}).get("totalstatistics", {})
-    return sum(tot.get("drops", {}).values())
-
-
 def paced_exchange(p, stop, sent, got):
     """Sends PAUSE_RATE packets/s each way until @stop, counting what each
     side sent and received, then reads until nothing came for 0.5 s."""
@@ -237,7 +231,7 @@ def pause_keeps_packets(ctx):
         # room for all of it: under QEMU's TCG this Python reader falls
         # behind, and what its own socket drops is not the relay's loss
         big_rcvbuf(s)
-    drops0 = drops_total(ctx.client)
+    drops0 = sum(ctx.drops().values())
     stop, sent, got = threading.Event(), [0, 0], [0, 0]
     thread = threading.Thread(target=paced_exchange, args=(p, stop, sent, got))
     thread.start()
@@ -258,9 +252,9 @@ def pause_keeps_packets(ctx):
               "A got %d of %d, B got %d of %d, %d queries; the relay "
               "counted %s" % (got[0], sent[1], got[1], sent[0], queries,
                               relay_counts(ctx.client, p.call_id)))
-    ctx.check("and none is counted as dropped", None if drops_total(
-        ctx.client) == drops0 else "drops rose by %d"
-        % (drops_total(ctx.client) - drops0))
+    drops = sum(ctx.drops().values()) - drops0
+    ctx.check("and none is counted as dropped", None if drops == 0 else
+              "drops rose by %d" % drops)
     ctx.client.request({"command": "delete", "call-id": p.call_id})
     p.close()
 

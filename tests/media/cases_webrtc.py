@@ -295,9 +295,10 @@ def no_ice_passive(ctx):
             call.delete()
 
 
-def no_media(sock, timeout):
-    """None if nothing but STUN (rtpgate's own checks, RFC 7983 first byte
-    0..3) arrives on @sock for @timeout seconds."""
+def first_media(sock, timeout):
+    """The first datagram other than STUN (rtpgate's own checks, RFC 7983
+    first byte 0..3) that arrives on @sock within @timeout seconds, as
+    (data, source), or None."""
     end = time.monotonic() + timeout
     sock.settimeout(0.05)
     try:
@@ -307,12 +308,20 @@ def no_media(sock, timeout):
             except (socket.timeout, BlockingIOError):
                 continue
             if data and data[0] > 3:
-                return "a %d-byte datagram (first byte %d) arrived at %s " \
-                    "from %s" % (len(data), data[0], fmt(sock.getsockname()),
-                                 fmt(src))
+                return data, src
     finally:
         sock.settimeout(None)
     return None
+
+
+def no_media(sock, timeout):
+    """None if nothing but STUN arrives on @sock for @timeout seconds."""
+    got = first_media(sock, timeout)
+    if got is None:
+        return None
+    data, src = got
+    return "a %d-byte datagram (first byte %d) arrived at %s from %s" % (
+        len(data), data[0], fmt(sock.getsockname()), fmt(src))
 
 
 def no_media_problem(ctx, browser, phone):
@@ -339,20 +348,9 @@ CONSENT_MARGIN = 1.5
 def media_arrives(sock, timeout):
     """None if a datagram other than STUN arrives on @sock within
     @timeout seconds."""
-    end = time.monotonic() + timeout
-    try:
-        while time.monotonic() < end:
-            sock.settimeout(max(0.01, end - time.monotonic()))
-            try:
-                data, _ = sock.recvfrom(65536)
-            except (socket.timeout, BlockingIOError):
-                continue
-            if data and data[0] > 3:
-                return None
-    finally:
-        sock.settimeout(None)
-    return "nothing but STUN arrived at %s in %.1f s" % (
-        fmt(sock.getsockname()), timeout)
+    return None if first_media(sock, timeout) else \
+        "nothing but STUN arrived at %s in %.1f s" % (
+            fmt(sock.getsockname()), timeout)
 
 
 def consent_expiry(ctx):
