@@ -359,16 +359,27 @@ static void send_burst(struct load *l, unsigned idx, unsigned n)
 		l->send_errors += n - (unsigned)(sent < 0 ? 0 : sent);
 }
 
+/* true if @c is the kernel's receive stamp (SO_TIMESTAMPNS): *@ns set. */
+static bool cmsg_rx_ns(struct cmsghdr *c, uint64_t *ns)
+{
+	struct timespec ts;
+
+	if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+		return false;
+	memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+	*ns = (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+	return true;
+}
+
+/* The receive stamp among @mh's control messages, else now. */
 static uint64_t rx_time_ns(struct msghdr *mh)
 {
 	struct cmsghdr *c;
-	struct timespec ts;
+	uint64_t ns;
 
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-		}
+		if (cmsg_rx_ns(c, &ns))
+			return ns;
 	return clock_ns(CLOCK_REALTIME);
 }
 
@@ -478,17 +489,16 @@ static void send_burst_uring(struct load *l, unsigned idx, unsigned n)
 	}
 }
 
+/* rx_time_ns() for a multishot recvmsg's buffer. */
 static uint64_t uring_rx_time(struct io_uring_recvmsg_out *out, struct msghdr *mh)
 {
 	struct cmsghdr *c;
-	struct timespec ts;
+	uint64_t ns;
 
 	for (c = io_uring_recvmsg_cmsg_firsthdr(out, mh); c;
 	     c = io_uring_recvmsg_cmsg_nexthdr(out, mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
-		}
+		if (cmsg_rx_ns(c, &ns))
+			return ns;
 	return clock_ns(CLOCK_REALTIME);
 }
 
