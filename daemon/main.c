@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <glib-unix.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,20 @@
 #include "worker.h"
 
 #define REAP_INTERVAL_MS 1000
+
+/* SIGTERM and SIGINT are held from the start of main() until the main
+ * loop takes them (run), so that a stop during start-up still ends in the
+ * loop's orderly teardown (kernel table and nftables rules removed), not
+ * in the default action. Threads started meanwhile inherit the mask. */
+static void hold_stop_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(how, &set, NULL);
+}
 
 static gboolean on_signal(gpointer data)
 {
@@ -127,6 +142,7 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 	loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGTERM, on_signal, loop);
 	g_unix_signal_add(SIGINT, on_signal, loop);
+	hold_stop_signals(SIG_UNBLOCK);	/* one that came meanwhile is taken now */
 	g_timeout_add(REAP_INTERVAL_MS, on_reap, ctx);
 	rg_info("rtpgated ready: NG on %s", cfg->listen_ng);
 	g_main_loop_run(loop);
@@ -151,6 +167,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
+	hold_stop_signals(SIG_BLOCK);
 	if (rg_config_load(argc, argv, &cfg, &err)) {
 		fprintf(stderr, "rtpgated: %s\n", err);
 		g_free(err);
