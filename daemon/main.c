@@ -1,11 +1,12 @@
 /* main.c - rtpgated: start-up, the control loop, shutdown.
  *
  * Start-up order (unwound in reverse on failure): config, logging,
- * interfaces with their port pools, kernel forwarding, the call registry,
- * the NG socket, daemonizing and the pidfile, then the glib main loop until
- * SIGTERM or SIGINT.
+ * detaching (without --foreground), interfaces with their port pools,
+ * kernel forwarding, the call registry, the NG socket, the pidfile, then
+ * the glib main loop until SIGTERM or SIGINT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib-unix.h>
 #include <pthread.h>
@@ -44,6 +45,60 @@ static void hold_stop_signals(int how)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(how, &set, NULL);
+}
+
+/* Without --foreground, rtpgated forks before any thread exists (a child
+ * of fork() has only the thread that forked, so forking later would leave
+ * the media workers behind). The parent waits on a pipe and exits 0 once
+ * the child says it is ready, or 1 when the child exits without saying
+ * so; start-up errors thus still reach the terminal and the exit status.
+ * Returns the pipe's write end in the child, -1 on failure. */
+static int detach_start(void)
+{
+	int fds[2];
+	char ready = 0;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		rg_err("cannot detach: pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		rg_err("cannot detach: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(fds[1]);
+		while (read(fds[0], &ready, 1) < 0 && errno == EINTR)
+			;
+		_exit(ready == 'R' ? 0 : 1);
+	}
+	close(fds[0]);
+	setsid();
+	return fds[1];
+}
+
+/* The child is ready: stdio goes to /dev/null, the working directory to /,
+ * and the waiting parent exits 0. */
+static void detach_finish(int fd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	if (chdir("/") < 0)
+		rg_warn("chdir /: %s", strerror(errno));
+	if (write(fd, "R", 1) != 1)
+		rg_warn("cannot tell the parent that start-up is done: %s",
+			strerror(errno));
+	close(fd);
 }
 
 static gboolean on_signal(gpointer data)
@@ -107,13 +162,14 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
-static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
+static int run(struct rg_ctx *ctx, const struct rg_config *cfg, int detach_fd)
 {
 	struct rg_ng_server *ng;
 	struct rg_cli_server *cli;
 	struct rg_metrics_server *http;
 	GMainLoop *loop;
 	char *err = NULL;
+	char *pidfile = NULL;	/* absolute: detaching moves to / */
 	int rc = 0;
 
 	ng = rg_ng_server_create(ctx, (const struct sockaddr *)&cfg->ng_addr,
@@ -129,13 +185,9 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 	rc = rg_metrics_server_create(ctx, &http);
 	if (rc)
 		goto out_cli;
-	if (!cfg->foreground && daemon(0, 0) < 0) {
-		rg_err("daemon: %s", strerror(errno));
-		rc = -errno;
-		goto out_http;
-	}
 	if (cfg->pidfile) {
-		rc = write_pidfile(cfg->pidfile);
+		pidfile = g_canonicalize_filename(cfg->pidfile, NULL);
+		rc = write_pidfile(pidfile);
 		if (rc)
 			goto out_http;
 	}
@@ -145,11 +197,14 @@ static int run(struct rg_ctx *ctx, const struct rg_config *cfg)
 	hold_stop_signals(SIG_UNBLOCK);	/* one that came meanwhile is taken now */
 	g_timeout_add(REAP_INTERVAL_MS, on_reap, ctx);
 	rg_info("rtpgated ready: NG on %s", cfg->listen_ng);
+	if (detach_fd >= 0)
+		detach_finish(detach_fd);
 	g_main_loop_run(loop);
 	g_main_loop_unref(loop);
-	if (cfg->pidfile)
-		unlink(cfg->pidfile);
+	if (pidfile)
+		unlink(pidfile);
 out_http:
+	g_free(pidfile);
 	rg_metrics_server_destroy(http);
 out_cli:
 	rg_cli_server_destroy(cli);
@@ -164,6 +219,7 @@ int main(int argc, char **argv)
 	struct rg_ctx ctx = { 0 };
 	char *err = NULL;
 	const char *why = NULL;
+	int detach_fd = -1;
 	int rc;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -178,6 +234,13 @@ int main(int argc, char **argv)
 	rg_log_set_rate_limit(cfg.log_rate_limit);
 	if (cfg.config_file)
 		rg_info("config file: %s", cfg.config_file);
+	if (!cfg.foreground) {
+		detach_fd = detach_start();
+		if (detach_fd < 0) {
+			rg_config_free(&cfg);
+			return 1;
+		}
+	}
 	ctx.cfg = &cfg;
 	rg_limits_from_config(&ctx.limits, &cfg);
 	ctx.started_us = g_get_real_time();
@@ -200,7 +263,7 @@ int main(int argc, char **argv)
 		rg_warn("DTLS-SRTP disabled: no certificate: %s", why ? why : "unknown error");
 	ctx.ice_driver = rg_ice_driver_create();
 	ctx.calls = rg_calls_create();
-	rc = run(&ctx, &cfg);
+	rc = run(&ctx, &cfg, detach_fd);
 	rg_calls_destroy(ctx.calls);	/* before the engine: calls pause first */
 	rg_ice_driver_destroy(ctx.ice_driver);
 	rg_dtls_cert_destroy(ctx.dtls_cert);

@@ -28,7 +28,10 @@ uring, then epoll; README "Threads"), so that neither path rots; each
 sentence starts with the engine's name in brackets. Where the kernel does
 not allow io_uring, the uring runs are one skip. Last, with strace making
 io_uring_setup fail, --io-engine=auto must fall back to epoll and say so,
-and --io-engine=uring must refuse to start (a skip without strace).
+and --io-engine=uring must refuse to start (a skip without strace). And
+once without --foreground: the command returns when the detached daemon is
+ready, whose workers relay a call; a start-up failure is the command's
+exit status.
 
 Prints "ok - <sentence>" or "FAIL - <sentence>" per check and ends with
 "N passed, M failed".
@@ -36,6 +39,7 @@ Prints "ok - <sentence>" or "FAIL - <sentence>" per check and ends with
 
 import argparse
 import os
+import tempfile
 import select
 import shutil
 import signal
@@ -55,8 +59,8 @@ import cases_lifetime  # noqa: E402
 import cases_mux  # noqa: E402
 import cases_sdes  # noqa: E402
 import cases_webrtc  # noqa: E402
-from mediakit import Ctx  # noqa: E402
-from ngclient import (Daemon, DaemonError, Report,  # noqa: E402
+from mediakit import Ctx, first_problem, wait_until  # noqa: E402
+from ngclient import (Daemon, DaemonError, NgClient, Report,  # noqa: E402
                       daemon_env, daemon_shutdown_check, free_udp_port,
                       missing_daemon)
 
@@ -214,6 +218,125 @@ def check_fallback(report, path):
                  else "exit %s; log:\n%s" % (status, log[-2000:]))
 
 
+def background_args(path, ng_port, pidfile):
+    return [path, "--config-file=none", "--log-stderr", "--listen-cli=none",
+            "--listen-ng=127.0.0.1:%d" % ng_port, "--interface=lo/127.0.0.1",
+            "--port-min=%d" % PORT_MIN, "--port-max=%d" % PORT_MAX,
+            "--num-threads=2", "--pidfile=" + pidfile]
+
+
+def detached_problems(pid, parent):
+    """What is wrong with detached daemon @pid, started by process
+    @parent: it must be a session leader of its own in / with its stdio on
+    /dev/null, and have its two media workers (threads besides main)."""
+    if pid == parent:
+        return "the pidfile names the process that was started, %d" % pid
+    stat = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    if int(stat[3]) != pid:
+        return "session id %s, wanted its own %d" % (stat[3], pid)
+    if os.readlink("/proc/%d/cwd" % pid) != "/":
+        return "working directory %s" % os.readlink("/proc/%d/cwd" % pid)
+    for fd in (0, 1, 2):
+        target = os.readlink("/proc/%d/fd/%d" % (pid, fd))
+        if target != "/dev/null":
+            return "fd %d is %s" % (fd, target)
+    threads = len(os.listdir("/proc/%d/task" % pid))
+    return None if threads >= 3 else "%d thread(s)" % threads
+
+
+def gone(pid):
+    """True once @pid has exited (a zombie nobody reaps counts too)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def stray_daemons(ng_port):
+    """PIDs of the processes whose command line has the NG port @ng_port
+    (this check's daemons), so that one the pidfile lost is still stopped."""
+    want, pids = b"--listen-ng=127.0.0.1:%d\0" % ng_port, []
+    for name in os.listdir("/proc"):
+        try:
+            if name.isdigit() and want in open("/proc/%s/cmdline" % name,
+                                               "rb").read():
+                pids.append(int(name))
+        except OSError:
+            pass
+    return pids
+
+
+def check_background(report, path):
+    """Without --foreground the daemon forks before its workers exist.
+    A sanitizer build's reports go to files, its stderr being /dev/null."""
+    report.prefix = ""
+    path = os.path.abspath(path)
+    workdir = tempfile.mkdtemp(prefix="rg-bg-")
+    pidfile = os.path.join(workdir, "rtpgated.pid")
+    env = daemon_env(path)
+    if "ASAN_OPTIONS" in env:
+        env["ASAN_OPTIONS"] += ":log_path=" + os.path.join(workdir, "asan")
+        env["UBSAN_OPTIONS"] += ":log_path=" + os.path.join(workdir, "ubsan")
+    ng_port = free_udp_port()
+    proc = subprocess.Popen(background_args(path, ng_port, "rtpgated.pid"),
+                            cwd=workdir, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        _, err = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    pid = int(open(pidfile).read()) if os.path.exists(pidfile) else None
+    ours = stray_daemons(ng_port)
+    report.check("without --foreground, the command exits 0 once the "
+                 "detached daemon is ready, and a relative --pidfile names "
+                 "the detached process", None if proc.returncode == 0 and pid
+                 else "exit %s, pidfile %s; stderr:\n%s"
+                 % (proc.returncode, pid, err[-2000:]))
+    if not pid or pid not in ours:
+        for stray in ours:
+            os.kill(stray, signal.SIGKILL)
+        return
+    try:
+        report.check("the detached daemon leads its own session in / with "
+                     "stdio on /dev/null and its worker threads running",
+                     detached_problems(pid, proc.pid))
+        with NgClient("127.0.0.1", ng_port, timeout=2.0, retries=2) as c:
+            ctx = Ctx(None, c, report)
+            call, a, b = cases_forward.established(ctx)
+            report.check("the detached daemon's workers relay RTP both ways",
+                         first_problem(
+                             cases_forward.hop(a.rtp, call.a.rtp, b.rtp,
+                                               call.b.rtp),
+                             cases_forward.hop(b.rtp, call.b.rtp, a.rtp,
+                                               call.a.rtp)))
+            call.delete()
+            ctx.close()
+            # the same NG port again: this start-up fails after the fork
+            again = subprocess.run(background_args(path, ng_port, pidfile),
+                                   capture_output=True, text=True,
+                                   timeout=20, env=daemon_env(path))
+            report.check("a start-up failure after detaching (the NG port "
+                         "taken) is the command's exit status, with the "
+                         "reason on its stderr", None if again.returncode == 1
+                         and "Address already in use" in again.stderr else
+                         "exit %d; stderr:\n%s"
+                         % (again.returncode, again.stderr[-2000:]))
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        stopped = wait_until(lambda: gone(pid), 10)
+        if not stopped:
+            os.kill(pid, signal.SIGKILL)
+    reports = [n for n in os.listdir(workdir) if n != "rtpgated.pid"]
+    report.check("the detached daemon stops on SIGTERM, removes its "
+                 "pidfile and leaves no sanitizer report",
+                 None if stopped and not os.path.exists(pidfile) and
+                 not reports else "stopped %s, pidfile left %s, reports %s"
+                 % (stopped, os.path.exists(pidfile), reports))
+    shutil.rmtree(workdir)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--daemon", default="build/rtpgated")
@@ -236,8 +359,10 @@ def main():
         except EngineRefused as e:
             report.skip("media under --io-engine=%s: the daemon refuses it"
                         " here: %s" % (engine, e))
-    if not args.only:
-        check_fallback(report, args.daemon)
+    for name, check in (("fallback", check_fallback),
+                        ("background", check_background)):
+        if not args.only or args.only in name:
+            check(report, args.daemon)
     return report.finish()
 
 
