@@ -3,7 +3,7 @@
  *   rtp_load --ng HOST:PORT [--calls K] [--seconds T] [--warmup W]
  *            [--mode realistic|max] [--rate PPS] [--step SECONDS]
  *            [--payload BYTES] [--cpu-pid PID] [--label NAME] [--kv FILE]
- *            [--engine uring|mmsg]
+ *            [--engine uring|mmsg] [--unconnected]
  *   rtp_load --ng HOST:PORT --wait-ready SECONDS      (ping until "pong")
  *
  *   party A 127.0.0.11:a --RTP--> relay:Ra    relay:Rb --RTP--> party B 127.0.0.12:b
@@ -19,6 +19,14 @@
  * --engine uring (default): one io_uring, multishot recvmsg on every party
  * socket, a tick's sends in one submit, woken by the tick only. --engine
  * mmsg: sendmmsg per party, recvmmsg on what epoll reports, a timerfd.
+ *
+ * Each party's socket is connected to the relay port it sends to once the
+ * call is up, as a phone that talks to one relay may do: its sends skip the
+ * route lookup, which is this program's own cost (the relay's is the same
+ * either way: it neither sends from nor delivers into these sockets
+ * differently, bar the kernel's socket lookup on delivery). A relay that
+ * answered from another port would show as loss. --unconnected sends with
+ * an address on each packet instead, as earlier runs did.
  *
  * realistic: each party sends --rate packets/s, phases spread evenly,
  * every --tick-us (1 ms). max: the same pacing, the rate growing by 1.25
@@ -89,6 +97,7 @@ struct opts {
 	double seconds, warmup, step, wait_ready;
 	enum mode mode;
 	enum engine engine;
+	bool unconnected;
 	int cpu_pid;
 	const char *label, *kv;
 };
@@ -230,6 +239,17 @@ static int ng_offer_answer(struct load *l, unsigned i, bool offer)
 	return rc;
 }
 
+/* Connects party @idx's socket to the relay port it sends to. */
+static int connect_party(struct load *l, unsigned idx)
+{
+	struct party *p = &l->p[idx];
+
+	if (connect(p->fd, (struct sockaddr *)&p->relay, sizeof(p->relay)) == 0)
+		return 0;
+	fprintf(stderr, "rtp_load: connect party %u: %s\n", idx, strerror(errno));
+	return -errno;
+}
+
 /* Sets up calls 0, 1, ... until all are up, one fails, or a signal. */
 static void calls_setup(struct load *l)
 {
@@ -247,6 +267,11 @@ static void calls_setup(struct load *l)
 		}
 		if (ng_offer_answer(l, i, true) || ng_offer_answer(l, i, false)) {
 			l->setup_failed = 1;	/* call i is deleted too */
+			break;
+		}
+		if (!l->o.unconnected &&
+		    (connect_party(l, 2 * i) || connect_party(l, 2 * i + 1))) {
+			l->setup_failed = 1;
 			break;
 		}
 		l->calls_up = i + 1;
@@ -349,8 +374,10 @@ static void send_burst(struct load *l, unsigned idx, unsigned n)
 	for (i = 0; i < n; i++) {
 		fill_packet(l, idx, pkts[i]);
 		iov[i] = (struct iovec){ pkts[i], RTP_HDR + l->o.payload };
-		msgs[i].msg_hdr.msg_name = &p->relay;
-		msgs[i].msg_hdr.msg_namelen = sizeof(p->relay);
+		if (l->o.unconnected) {
+			msgs[i].msg_hdr.msg_name = &p->relay;
+			msgs[i].msg_hdr.msg_namelen = sizeof(p->relay);
+		}
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -482,8 +509,9 @@ static void send_burst_uring(struct load *l, unsigned idx, unsigned n)
 		pkt = u->sbufs + (size_t)(u->snext++ % UR_NSEND) * (RTP_HDR + PKT_MAX);
 		fill_packet(l, idx, pkt);
 		io_uring_prep_send(sqe, p->fd, pkt, RTP_HDR + l->o.payload, MSG_DONTWAIT);
-		io_uring_prep_send_set_addr(sqe, (const struct sockaddr *)&p->relay,
-					    sizeof(p->relay));
+		if (l->o.unconnected)
+			io_uring_prep_send_set_addr(sqe, (const struct sockaddr *)&p->relay,
+						    sizeof(p->relay));
 		io_uring_sqe_set_data64(sqe, UR_SEND | idx);
 		u->inflight++;
 	}
@@ -911,7 +939,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "cpu-pid", 1, NULL, 'c' }, { "label", 1, NULL, 'l' },
 		{ "kv", 1, NULL, 'o' }, { "tick-us", 1, NULL, 'i' },
 		{ "wait-ready", 1, NULL, 'W' }, { "engine", 1, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
+		{ "unconnected", 0, NULL, 'u' }, { NULL, 0, NULL, 0 },
 	};
 	int c, bad = 0;
 
@@ -938,6 +966,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'e': o->engine = strcmp(optarg, "mmsg") ? ENG_URING : ENG_MMSG;
 			  bad |= o->engine != ENG_MMSG && strcmp(optarg, "uring");
 			  break;
+		case 'u': o->unconnected = true; break;
 		default: bad = 1;
 		}
 	}
@@ -1042,7 +1071,7 @@ int main(int argc, char **argv)
 		fputs("usage: rtp_load --ng ADDR:PORT [--calls K] [--seconds T] [--warmup W]\n"
 		      "  [--mode realistic|max] [--rate PPS] [--step S] [--payload BYTES]\n"
 		      "  [--cpu-pid PID] [--label NAME] [--kv FILE] [--tick-us US]\n"
-		      "  [--engine uring|mmsg]\n"
+		      "  [--engine uring|mmsg] [--unconnected]\n"
 		      "  | --wait-ready SECONDS\n", stderr);
 		return 1;
 	}
