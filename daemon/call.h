@@ -71,6 +71,7 @@ struct rg_stream {
 	unsigned local_port;
 	struct rg_kstats k_done;	/* from targets since taken back */
 	struct rg_kstats k_live;	/* the current target, as last polled */
+	struct rg_drops_cache drops;	/* fd's socket-overflow count, last read */
 	int64_t notified_us;		/* worker: last lock/move notice sent */
 };
 

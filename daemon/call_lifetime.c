@@ -78,9 +78,12 @@ static enum call_end check(const struct rg_limits *cfg, const struct rg_call *ca
 	return END_NONE;
 }
 
-static void add_stream(struct rg_relayed *r, const struct rg_stream *st)
+/* Adds @st's counters to @r. The socket's drop count is read afresh at a
+ * call's end, and through its cache in a pass over every call. */
+static void add_stream(struct rg_relayed *r, struct rg_stream *st, bool cached)
 {
-	uint64_t overflow = rg_socket_drops(st->fd);
+	uint64_t overflow = cached ? rg_socket_drops_cached(st->fd, &st->drops) :
+		rg_socket_drops(st->fd);
 
 	r->packets[0] += rg_counter_read(&st->c.packets);
 	r->bytes[0] += rg_counter_read(&st->c.bytes);
@@ -93,8 +96,8 @@ static void add_stream(struct rg_relayed *r, const struct rg_stream *st)
 
 static void add_media(struct rg_media *m, void *arg)
 {
-	add_stream(arg, &m->rtp);
-	add_stream(arg, &m->rtcp);
+	add_stream(arg, &m->rtp, false);
+	add_stream(arg, &m->rtcp, false);
 }
 
 static void add_call(struct rg_call *call, void *arg)
@@ -102,11 +105,23 @@ static void add_call(struct rg_call *call, void *arg)
 	rg_call_foreach_media(call, add_media, arg);
 }
 
+static void add_media_cached(struct rg_media *m, void *arg)
+{
+	add_stream(arg, &m->rtp, true);
+	add_stream(arg, &m->rtcp, true);
+}
+
+static void add_call_cached(struct rg_call *call, void *arg)
+{
+	rg_call_foreach_media(call, add_media_cached, arg);
+}
+
 void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out)
 {
 	*out = ctx->stats.ended;
+	rg_socket_drops_refresh();
 	if (ctx->calls)
-		rg_calls_foreach(ctx->calls, 0, add_call, out);
+		rg_calls_foreach(ctx->calls, 0, add_call_cached, out);
 }
 
 void rg_drop_totals(struct rg_ctx *ctx, const struct rg_relayed *relayed,

@@ -1,9 +1,11 @@
 /* ports.c - the media port allocator: a FIFO ring of free even ports. */
 #include <errno.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <linux/sock_diag.h>
 #include <unistd.h>
@@ -191,6 +193,77 @@ uint64_t rg_socket_drops(int fd)
 	    len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
 		return 0;
 	return mem[SK_MEMINFO_DROPS];
+}
+
+/* InErrors of /proc/net/snmp, where a "Udp: InDatagrams NoPorts InErrors
+ * ..." line of names is followed by a "Udp: 12 0 3 ..." line of values.
+ * UINT64_MAX when it cannot be read. */
+static uint64_t snmp_udp_in_errors(void)
+{
+	char names[1024], values[1024], *sn = NULL, *sv = NULL, *n, *v;
+	uint64_t found = UINT64_MAX;
+	FILE *f = fopen("/proc/net/snmp", "re");
+
+	if (!f)
+		return UINT64_MAX;
+	while (fgets(names, sizeof(names), f)) {
+		if (strncmp(names, "Udp: ", 5))
+			continue;
+		if (!fgets(values, sizeof(values), f) || strncmp(values, "Udp: ", 5))
+			break;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(values, " \n", &sv);
+		while (n && v && strcmp(n, "InErrors")) {
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+		if (n && v && sscanf(v, "%" SCNu64, &found) != 1)
+			found = UINT64_MAX;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Udp6InErrors of /proc/net/snmp6 ("Udp6InErrors  3" lines); 0 where the
+ * kernel has no IPv6 (no file: no IPv6 socket either), UINT64_MAX when it
+ * cannot be read. */
+static uint64_t snmp6_udp_in_errors(void)
+{
+	char line[256];
+	uint64_t found = UINT64_MAX;
+	FILE *f = fopen("/proc/net/snmp6", "re");
+
+	if (!f)
+		return errno == ENOENT ? 0 : UINT64_MAX;
+	while (found == UINT64_MAX && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Udp6InErrors %" SCNu64, &found) != 1)
+			found = UINT64_MAX;
+	fclose(f);
+	return found;
+}
+
+static uint64_t drops_seen = UINT64_MAX;	/* InErrors, v4 + v6 */
+static uint32_t drops_gen = 1;			/* a cache of another is stale */
+
+void rg_socket_drops_refresh(void)
+{
+	uint64_t v4 = snmp_udp_in_errors(), v6 = snmp6_udp_in_errors();
+	uint64_t now = v4 == UINT64_MAX || v6 == UINT64_MAX ? UINT64_MAX : v4 + v6;
+
+	if (now == UINT64_MAX || now != drops_seen) {
+		drops_gen++;
+		drops_seen = now;
+	}
+}
+
+uint64_t rg_socket_drops_cached(int fd, struct rg_drops_cache *cache)
+{
+	if (cache->gen != drops_gen) {
+		cache->value = rg_socket_drops(fd);
+		cache->gen = drops_gen;
+	}
+	return cache->value;
 }
 
 void rg_port_pool_put(struct rg_port_pool *pool, struct rg_port_pair *pair)

@@ -55,6 +55,26 @@ void rg_port_pool_put(struct rg_port_pool *pool, struct rg_port_pair *pair);
  * bad UDP checksum): SO_MEMINFO's drop count. 0 for fd -1 or on error. */
 uint64_t rg_socket_drops(int fd);
 
+/* rg_socket_drops() of one socket as last read, for reading every port's
+ * count cheaply. Starts zeroed. */
+struct rg_drops_cache {
+	uint64_t value;
+	uint32_t gen;
+};
+
+/* Starts a pass over many sockets' drop counts: reads the network
+ * namespace's UDP and UDPv6 InErrors (/proc/net/snmp, snmp6). The kernel
+ * counts every datagram it drops at a socket there too, after the
+ * socket's own count; while the sum stays as it was, no socket's count has
+ * moved and cached values stand. When it moved, or cannot be read, every
+ * cache is stale. Control thread only. */
+void rg_socket_drops_refresh(void);
+
+/* rg_socket_drops(@fd) through @cache: a system call only when the last
+ * rg_socket_drops_refresh() found the namespace's errors moved since
+ * @cache was filled. */
+uint64_t rg_socket_drops_cached(int fd, struct rg_drops_cache *cache);
+
 /* The number of pairs in the range. */
 unsigned rg_port_pool_total(const struct rg_port_pool *pool);
 

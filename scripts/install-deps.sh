@@ -8,8 +8,9 @@ set -eu
 # Build: compiler, pkg-config, the libraries the code links against.
 BUILD_PKGS="build-essential pkg-config clang libclang-rt-14-dev libglib2.0-dev libmicrohttpd-dev libssl-dev libmnl-dev libnftnl-dev libsrtp2-dev libxtables-dev liburing-dev"
 # Tests: Python 3 for the NG and end-to-end runners, real SIP peers, the
-# openssl tool as an independent DTLS peer (tests/daemon/test_dtls_interop.c).
-TEST_PKGS="python3 kamailio sip-tester baresip-core netcat-openbsd procps iproute2 nftables openssl"
+# openssl tool as an independent DTLS peer (tests/daemon/test_dtls_interop.c),
+# strace to count or refuse the daemon's system calls (tests/media/).
+TEST_PKGS="python3 kamailio sip-tester baresip-core netcat-openbsd procps iproute2 nftables openssl strace"
 # Kernel tests (tests/kernel/): big, so only with RTPGATE_KERNEL_TESTS=1.
 KERNEL_PKGS="qemu-system-x86 busybox-static linux-image-amd64 linux-headers-amd64 kmod"
 # Debian packaging (debian/, tests/deb/): only with RTPGATE_DEB_TESTS=1.

@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ports.h"
@@ -342,6 +344,47 @@ static void bind_error_other_than_in_use_is_returned(void)
 	CHECK_INT(p.rtcp_fd, -1);
 }
 
+/* Fills @pair's RTP socket (a small receive buffer) until the kernel drops
+ * datagrams at it. */
+static void overflow(const struct rg_port_pair *pair)
+{
+	struct sockaddr_in to = v4("127.0.0.1");
+	int small = 2048, s = socket(AF_INET, SOCK_DGRAM, 0), i;
+	char pkt[1000];
+
+	memset(pkt, 0x80, sizeof(pkt));
+	to.sin_port = htons((uint16_t)pair->rtp_port);
+	setsockopt(pair->rtp_fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	for (i = 0; i < 200; i++)
+		sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to));
+	close(s);
+}
+
+static void cached_drop_count_is_read_again_once_udp_errors_moved(void)
+{
+	struct rg_port_pool *pool = pool_v4(41180, 41181);
+	struct rg_drops_cache cache = { 0 };
+	struct rg_port_pair pair;
+	uint64_t first, kept, after, direct;
+
+	CHECK(pool);
+	CHECK_INT(rg_port_pool_take(pool, &pair), 0);
+	rg_socket_drops_refresh();
+	first = rg_socket_drops_cached(pair.rtp_fd, &cache);
+	cache.value = 777;	/* within one pass, the cache stands */
+	kept = rg_socket_drops_cached(pair.rtp_fd, &cache);
+	overflow(&pair);
+	rg_socket_drops_refresh();	/* the namespace's InErrors moved */
+	after = rg_socket_drops_cached(pair.rtp_fd, &cache);
+	direct = rg_socket_drops(pair.rtp_fd);
+	rg_port_pool_put(pool, &pair);
+	rg_port_pool_destroy(pool);
+	CHECK_INT(first, 0);
+	CHECK_INT(kept, 777);
+	CHECK(direct > 0);
+	CHECK_INT(after, direct);
+}
+
 static const struct test_case cases[] = {
 	{ "a taken pair is an even RTP port and the next odd RTCP port, both bound on the pool's address",
 	  pair_is_even_rtp_and_next_rtcp_on_the_address },
@@ -365,6 +408,8 @@ static const struct test_case cases[] = {
 	  pair_put_back_twice_is_queued_once },
 	{ "a bind error other than address-in-use is returned as a negative errno",
 	  bind_error_other_than_in_use_is_returned },
+	{ "a cached drop count stands within a pass and is read again once the namespace's UDP errors moved",
+	  cached_drop_count_is_read_again_once_udp_errors_moved },
 };
 
 TEST_MAIN(cases)

@@ -1,17 +1,20 @@
 """cases_counters - what query counts for a call, hostile datagrams on
 relay ports (garbage, empty, oversized, truncated RTP), and packets the
-kernel drops at a full relay socket.
+kernel drops at a full relay socket, and what reading those drops costs.
 """
 
 import os
 import random
+import shutil
 import signal
 import socket
+import subprocess
+import tempfile
 import time
 
 from cases_forward import established, hop, nat_call
-from mediakit import (big_rcvbuf, drain, expect, first_problem, rtcp, rtp,
-                      send)
+from mediakit import (CaseError, big_rcvbuf, drain, expect, first_problem,
+                      rtcp, rtp, send, wait_until)
 
 
 def exchange(src_relay, src, dst_relay, dst, n, kind):
@@ -216,8 +219,79 @@ def socket_overflow(ctx):
     call.delete()
 
 
+def udp_in_errors():
+    """The network namespace's UDP and UDPv6 InErrors, the sum rtpgated
+    watches (README "Socket overflow")."""
+    with open("/proc/net/snmp") as f:
+        names, values = [l.split() for l in f if l.startswith("Udp: ")][:2]
+    total = int(values[names.index("InErrors")])
+    if os.path.exists("/proc/net/snmp6"):
+        with open("/proc/net/snmp6") as f:
+            total += sum(int(l.split()[1]) for l in f
+                         if l.startswith("Udp6InErrors"))
+    return total
+
+
+def meminfo_reads(pid, run):
+    """The number of getsockopt(SO_MEMINFO) calls process @pid makes while
+    @run() runs, counted by strace attached to all its threads."""
+    fd, out = tempfile.mkstemp(prefix="rg-strace-")
+    os.close(fd)
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=getsockopt",
+                               "-o", out, "-p", str(pid)],
+                              stderr=subprocess.DEVNULL)
+    tasks = "/proc/%d/task" % pid
+
+    def attached():
+        for t in os.listdir(tasks):
+            with open("%s/%s/status" % (tasks, t)) as f:
+                if "TracerPid:\t%d\n" % tracer.pid not in f.read():
+                    return False
+        return True
+    try:
+        if not wait_until(attached, 10):
+            raise CaseError("strace did not attach to rtpgated")
+        run()
+    finally:
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait(timeout=10)
+    with open(out) as f:
+        n = sum("SO_MEMINFO" in line for line in f)
+    os.unlink(out)
+    return n
+
+
+def overflow_reading_cost(ctx):
+    """statistics reads no socket's drop count while the namespace's UDP
+    errors stand still; query reads its call's every time."""
+    if not shutil.which("strace"):
+        ctx.report.skip("socket-overflow reading cost: strace (to count "
+                        "rtpgated's system calls) is not installed")
+        return
+    call, a, b = established(ctx, "127.0.0.19", "127.0.0.29")
+    pid = ctx.daemon.proc.pid
+    ctx.drops()		# a pass: every cache filled
+    reads, moved = None, True
+    for _ in range(3):	# another program's UDP error moves the sum
+        before = udp_in_errors()
+        reads = meminfo_reads(pid, ctx.drops)
+        moved = udp_in_errors() != before
+        if not moved:
+            break
+    ctx.check("with the namespace's UDP InErrors unchanged since the last "
+              "pass, statistics reads no socket's SO_MEMINFO",
+              None if moved or reads == 0 else
+              "%d getsockopt(SO_MEMINFO) calls" % reads)
+    reads = meminfo_reads(pid, call.query)
+    ctx.check("query reads the drop count of each of its call's 4 sockets "
+              "afresh", None if reads == 4 else
+              "%d getsockopt(SO_MEMINFO) calls" % reads)
+    call.delete()
+
+
 CASES = [
     ("counters", counters),
     ("hostile media", hostile),
     ("socket overflow", socket_overflow),
+    ("socket overflow: reading cost", overflow_reading_cost),
 ]
