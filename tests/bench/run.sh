@@ -12,7 +12,9 @@
 #
 # Environment: BENCH_SECONDS (10), BENCH_INFLIGHT (8), BENCH_LOG_LEVEL (7,
 # the level of the spec's test command line; both daemons get the same),
-# BENCH_RTPENGINE=0 to skip rtpengine.
+# BENCH_RTPENGINE=0 to skip rtpengine. Then the media relay's benchmark
+# (rtp_bench.sh) and, as root, the socket shapes (relay_shapes.sh;
+# BENCH_SHAPES=0 leaves them out).
 set -u
 cd "$(dirname "$0")/../.."
 
@@ -183,4 +185,11 @@ else
 	echo "rtpengine: not run"
 fi
 RTP_BENCH_RTPENGINE=${BENCH_RTPENGINE:-1} tests/bench/rtp_bench.sh
+if [ "${BENCH_SHAPES:-1}" = 0 ]; then
+	echo "relay shapes: not run (BENCH_SHAPES=0)"
+elif [ "$(id -u)" != 0 ]; then
+	echo "relay shapes: not run (needs root: a network namespace, tproxy)"
+else
+	tests/bench/relay_shapes.sh
+fi
 exit 0
