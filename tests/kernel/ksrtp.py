@@ -344,6 +344,51 @@ def case_back_and_forth(ctx, pair):
                                 exchange(pair, PPS // 2))), pair)
 
 
+def to_last(pair, last):
+    """Brings both parties, in steps a receiver takes as forward, to where
+    the last packet each sent was @last; one packet each way per step."""
+    while any((last - p.seq) & 0xffff > 0x7000 for p in (pair.a, pair.b)):
+        for p in (pair.a, pair.b):
+            if (last - p.seq) & 0xffff > 0x7000:
+                p.seq = (p.seq + 0x7000) & 0xffff
+        exchange(pair, 1)
+    pair.a.seq = pair.b.seq = last
+
+
+def case_handback_on_wrap(ctx, pair):
+    """The kernel forwards up to sequence number 65535 exactly; a re-offer
+    then hands both streams back, and userspace's first packets are 0, 1,
+    ... of the next cycle (rollover counter 2)."""
+    to_last(pair, 65535 - 10)
+    f = exchange(pair, 10)		# 65526 .. 65535, in the kernel
+    last = [(pair.target(s) or {}).get("stats", {}).get("packets", -1)
+            for s in ("a", "b")]
+    pair.offer()
+    ctx.check("handing back right after sequence number 65535: the kernel "
+              "forwarded 65526-65535 both ways, and the re-offer takes the "
+              "caller's stream back to userspace", first_problem(
+                  arrival(f), None if min(last) > 0 else
+                  "no module target counted them: %r" % (last,),
+                  None if pair.paths()[0] == "userspace" else
+                  "paths %r" % (pair.paths(),)), pair)
+    f = exchange(pair, PPS // 2)
+    ctx.check("libsrtp in rtpgated takes the caller's sequence numbers 0, "
+              "1, ... as the next cycle (rollover counter 2): everything "
+              "arrives intact both ways",
+              arrival(f), pair)
+    pair.answer()
+    took, f = pump_until_kernel(pair, time.monotonic())
+    dec, enc = roc_of(pair, "a", "SRTP_DECRYPT"), roc_of(pair, "b",
+                                                          "SRTP_ENCRYPT")
+    ctx.check("back in the kernel, the module carries on with rollover "
+              "counter 2 for both SSRCs", first_problem(
+                  None if took else "not within %.0f s" % HANDOFF_LIMIT,
+                  arrival(f), arrival(exchange(pair, PPS // 2)),
+                  None if dec.get(pair.a.ssrc) == 2 and
+                  enc.get(pair.b.ssrc) == 2 else
+                  "decrypting %r, encrypting %r" % (dec, enc)), pair)
+
+
 def run_calls(ctx, suite):
     pair = SrtpPair(ctx, suite.lower().replace("_", "")[-12:], suite)
     try:
@@ -354,6 +399,7 @@ def run_calls(ctx, suite):
         case_forged_and_replayed(ctx, pair)
         case_rollover(ctx, pair)
         case_back_and_forth(ctx, pair)
+        case_handback_on_wrap(ctx, pair)
         pair.call.delete()
     finally:
         problem = pair.close()
