@@ -78,11 +78,17 @@ static enum call_end check(const struct rg_limits *cfg, const struct rg_call *ca
 	return END_NONE;
 }
 
-/* Adds @st's counters to @r. The socket's drop count is read afresh at a
- * call's end, and through its cache in a pass over every call. */
-static void add_stream(struct rg_relayed *r, struct rg_stream *st, bool cached)
+/* Where a walk adds streams' counters: the socket's drop count is read
+ * afresh at a call's end, and through its cache in a pass over every call. */
+struct tally {
+	struct rg_relayed *r;
+	bool cached;
+};
+
+static void add_stream(const struct tally *t, struct rg_stream *st)
 {
-	uint64_t overflow = cached ? rg_socket_drops_cached(st->fd, &st->drops) :
+	struct rg_relayed *r = t->r;
+	uint64_t overflow = t->cached ? rg_socket_drops_cached(st->fd, &st->drops) :
 		rg_socket_drops(st->fd);
 
 	r->packets[0] += rg_counter_read(&st->c.packets);
@@ -94,34 +100,25 @@ static void add_stream(struct rg_relayed *r, struct rg_stream *st, bool cached)
 	r->errors[1] += st->k_done.errors + st->k_live.errors;
 }
 
-static void add_media(struct rg_media *m, void *arg)
+static void add_media(struct rg_media *m, void *tally)
 {
-	add_stream(arg, &m->rtp, false);
-	add_stream(arg, &m->rtcp, false);
+	add_stream(tally, &m->rtp);
+	add_stream(tally, &m->rtcp);
 }
 
-static void add_call(struct rg_call *call, void *arg)
+static void add_call(struct rg_call *call, void *tally)
 {
-	rg_call_foreach_media(call, add_media, arg);
-}
-
-static void add_media_cached(struct rg_media *m, void *arg)
-{
-	add_stream(arg, &m->rtp, true);
-	add_stream(arg, &m->rtcp, true);
-}
-
-static void add_call_cached(struct rg_call *call, void *arg)
-{
-	rg_call_foreach_media(call, add_media_cached, arg);
+	rg_call_foreach_media(call, add_media, tally);
 }
 
 void rg_relayed_totals(struct rg_ctx *ctx, struct rg_relayed *out)
 {
+	struct tally t = { out, true };
+
 	*out = ctx->stats.ended;
 	rg_socket_drops_refresh();
 	if (ctx->calls)
-		rg_calls_foreach(ctx->calls, 0, add_call_cached, out);
+		rg_calls_foreach(ctx->calls, 0, add_call, &t);
 }
 
 void rg_drop_totals(struct rg_ctx *ctx, const struct rg_relayed *relayed,
@@ -134,11 +131,12 @@ void rg_drop_totals(struct rg_ctx *ctx, const struct rg_relayed *relayed,
 
 void rg_monologue_end(struct rg_ctx *ctx, struct rg_monologue *ml)
 {
+	struct tally t = { &ctx->stats.ended, false };
 	guint i;
 
 	for (i = 0; i < ml->medias->len; i++)
 		if (ml->medias->pdata[i])
-			add_media(ml->medias->pdata[i], &ctx->stats.ended);
+			add_media(ml->medias->pdata[i], &t);
 	rg_monologue_remove(ml);
 }
 
@@ -146,11 +144,12 @@ void rg_call_end(struct rg_ctx *ctx, struct rg_call *call, const char *why,
 		 int64_t delay_us)
 {
 	struct rg_relayed t;
+	struct tally end = { &t, false };
 
 	memset(&t, 0, sizeof(t));
 	rg_call_pause(call);
 	rg_offload_withdraw(ctx->offload, call);	/* its kernel counters count too */
-	add_call(call, &t);
+	add_call(call, &end);
 	for (int p = 0; p < 2; p++) {
 		ctx->stats.ended.packets[p] += t.packets[p];
 		ctx->stats.ended.bytes[p] += t.bytes[p];
