@@ -45,6 +45,7 @@
 #include "arena.h"
 #include "bencode.h"
 #include "bench_ng.h"
+#include "bench_uring.h"
 #include "buf.h"
 
 #define NBUF		4096		/* receive buffers, power of two */
@@ -137,27 +138,42 @@ static void arm_ng(struct relay *r)
 
 /* ---- NG: just what rtp_load asks ------------------------------------- */
 
+/* A UDP socket bound on 127.0.0.1:@port (@transparent: a tproxy target
+ * that reports each datagram's original destination), or -1 with errno
+ * set. */
+static int udp_bound(uint16_t port, bool transparent)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
+	int rcvbuf = 8 << 20, saved;
+
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (fd < 0)
+		return -1;
+	if ((transparent &&
+	     (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on)) < 0 ||
+	      setsockopt(fd, SOL_IP, IP_RECVORIGDSTADDR, &on, sizeof(on)) < 0 ||
+	      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
 /* A free even port with its socket bound on 127.0.0.1, or 0. */
 static uint16_t port_open(struct relay *r)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
 	unsigned tries;
 
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
 	for (tries = 0; tries < PAIRS; tries++) {
 		uint16_t p = (uint16_t)(r->port_min + (r->next_port++ % PAIRS) * 2);
 		int fd;
 
-		if (r->ports[p].fd >= 0)
+		if (r->ports[p].fd >= 0 || (fd = udp_bound(p, false)) < 0)
 			continue;
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		sa.sin_port = htons(p);
-		if (fd < 0)
-			return 0;
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			close(fd);
-			continue;
-		}
 		r->ports[p] = (struct port){ .fd = fd };
 		if (r->shape == SHAPE_SOCKETS)
 			arm_recv(r, fd, p);
@@ -388,38 +404,11 @@ static void run(struct relay *r)
 
 /* ---- set-up ----------------------------------------------------------- */
 
-static int udp_socket_on(uint16_t port, bool transparent)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
-	int rcvbuf = 8 << 20;
-
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (fd < 0)
-		return -1;
-	if (transparent &&
-	    (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &on, sizeof(on)) < 0 ||
-	     setsockopt(fd, SOL_IP, IP_RECVORIGDSTADDR, &on, sizeof(on)) < 0 ||
-	     setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)) {
-		perror("relay_shapes: tproxy socket options (CAP_NET_ADMIN?)");
-		close(fd);
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		perror("relay_shapes: bind");
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int relay_init(struct relay *r, uint16_t ng_port, uint16_t tproxy_port)
 {
 	struct io_uring_params p = { .flags = IORING_SETUP_SINGLE_ISSUER |
 				     IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_CQSIZE,
 				     .cq_entries = 4 * ENTRIES };
-	struct io_uring_buf_reg reg = { .ring_entries = NBUF, .bgid = BGID };
-	void *mem = NULL;
 	unsigned i;
 	int rc;
 
@@ -435,27 +424,23 @@ static int relay_init(struct relay *r, uint16_t ng_port, uint16_t tproxy_port)
 		return -1;
 	}
 	r->bufs = malloc((size_t)NBUF * BUF_SIZE);
-	if (!r->bufs || posix_memalign(&mem, (size_t)sysconf(_SC_PAGESIZE),
-				       NBUF * sizeof(struct io_uring_buf)))
-		return -1;
-	r->br = mem;
-	reg.ring_addr = (uintptr_t)mem;
-	rc = io_uring_register_buf_ring(&r->ring, &reg, 0);
-	if (rc < 0) {
-		fprintf(stderr, "relay_shapes: buffer ring: %s\n", strerror(-rc));
+	r->br = r->bufs ? bench_buf_ring(&r->ring, NBUF, BGID, r->bufs, BUF_SIZE, &rc) : NULL;
+	if (!r->br) {
+		fprintf(stderr, "relay_shapes: buffer ring: %s\n", strerror(r->bufs ? -rc : ENOMEM));
 		return -1;
 	}
-	io_uring_buf_ring_init(r->br);
-	for (i = 0; i < NBUF; i++)
-		recycle(r, i);
-	r->ng_fd = udp_socket_on(ng_port, false);
-	if (r->ng_fd < 0)
+	r->ng_fd = udp_bound(ng_port, false);
+	if (r->ng_fd < 0) {
+		perror("relay_shapes: NG socket");
 		return -1;
+	}
 	arm_ng(r);
 	if (r->shape != SHAPE_SOCKETS) {
-		r->tproxy_fd = udp_socket_on(tproxy_port, true);
-		if (r->tproxy_fd < 0)
+		r->tproxy_fd = udp_bound(tproxy_port, true);
+		if (r->tproxy_fd < 0) {
+			perror("relay_shapes: tproxy socket (CAP_NET_ADMIN?)");
 			return -1;
+		}
 		arm_recv(r, r->tproxy_fd, 0);
 	}
 	if (r->shape == SHAPE_RAW) {

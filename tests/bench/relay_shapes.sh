@@ -14,9 +14,10 @@
 # CPU-second per run, then the medians. It measures and prints: exit 0
 # unless it could not run.
 #
-# Environment: SHAPES_CALLS (800), SHAPES_SECONDS (8), SHAPES_REPEAT (3),
-# SHAPES ("sockets tproxy tproxy-raw rtpgated rtpengine"; rtpengine is
-# left out where it is not installed).
+# rtpgated (io_uring) and rtpengine start as in rtp_bench.sh
+# (relay_cmd.sh). Environment: SHAPES_CALLS (800), SHAPES_SECONDS (8),
+# SHAPES_REPEAT (3), SHAPES ("sockets tproxy tproxy-raw rtpgated
+# rtpengine"; rtpengine is left out where it is not installed).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -36,6 +37,7 @@ NG=9990 TPROXY=9991
 OUT=$(mktemp -d /tmp/relay-shapes.XXXXXX)
 
 . tests/lib/stop_pid.sh
+. tests/bench/relay_cmd.sh
 RUNNING=
 trap '[ -z "$RUNNING" ] || stop_pid "$RUNNING" 5 relay >/dev/null' EXIT
 trap 'exit 130' INT TERM
@@ -59,14 +61,10 @@ tproxy_rules() {	# add | delete
 one_run() {	# shape rep
 	local shape=$1 rep=$2 pid kv=$OUT/$1-$2.kv
 	case $shape in
-	rtpgated) cmd=(build/rtpgated --table=-1 --config-file=none --foreground
-			--log-stderr --log-level=4 --num-threads=1 --delete-delay=0
-			--listen-ng=127.0.0.1:$NG --listen-cli=none
-			--interface=lo/127.0.0.1 --port-min=10000 --port-max=29999);;
-	rtpengine) cmd=(rtpengine --table=-1 --config-file=none --foreground
-			--log-stderr --log-level=4 --num-threads=1 --delete-delay=0
-			--listen-ng=127.0.0.1:$NG --interface=127.0.0.1
-			--port-min=10000 --port-max=29999);;
+	rtpgated) relay_cmd rtpgated-uring $NG
+		cmd=("${RELAY_CMD[@]}");;
+	rtpengine) relay_cmd rtpengine $NG
+		cmd=("${RELAY_CMD[@]}");;
 	*) cmd=(build/tests/bench/relay_shapes --ng $NG --shape "$shape"
 		--tproxy-port $TPROXY);;
 	esac

@@ -43,6 +43,7 @@ LOAD=build/tests/bench/rtp_load
 DAEMON=build/rtpgated
 OUT=build/test-logs/rtp-bench
 PY=/usr/bin/python3
+. tests/bench/relay_cmd.sh
 
 mkdir -p "$OUT" && rm -f "$OUT"/*.kv
 make --no-print-directory "$DAEMON" "$LOAD" > "$OUT/build.log" 2>&1 || {
@@ -79,19 +80,6 @@ trap 'exit 130' INT TERM
 
 free_port() {
 	$PY -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# relay_cmd NAME NGPORT: sets RELAY_CMD to the command line of relay NAME.
-relay_cmd() {
-	local common=(--table=-1 --config-file=none --foreground --log-stderr
-		--log-level=4 --num-threads=1 --delete-delay=0
-		"--listen-ng=127.0.0.1:$2")
-	case $1 in
-	rtpgated-*) RELAY_CMD=("$DAEMON" "${common[@]}" --interface=lo/127.0.0.1
-		--port-min=30000 --port-max=39999 "--io-engine=${1#rtpgated-}");;
-	rtpengine) RELAY_CMD=(rtpengine "${common[@]}" --interface=127.0.0.1
-		--port-min=40000 --port-max=49999);;
-	esac
 }
 
 # scenario RELAY NAME RTP_LOAD_ARGS...: a fresh relay, one rtp_load run

@@ -60,6 +60,7 @@
 #include "bench_ng.h"
 #include "bench_proc.h"
 #include "bench_report.h"
+#include "bench_uring.h"
 
 #define RTP_HDR		12
 #define STAMP_MAGIC	0x52544c44u	/* "RTLD" */
@@ -596,10 +597,7 @@ static int uring_init(struct load *l)
 	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE |
 				     IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 				     .cq_entries = 8 * UR_ENTRIES };
-	struct io_uring_buf_reg reg = { .ring_entries = UR_NBUF, .bgid = UR_BGID };
 	struct uring_gen *u = calloc(1, sizeof(*u));
-	void *mem = NULL;
-	unsigned i;
 	int rc;
 
 	if (!u)
@@ -618,19 +616,11 @@ static int uring_init(struct load *l)
 	}
 	u->rbufs = malloc((size_t)UR_NBUF * UR_BUF);
 	u->sbufs = malloc((size_t)UR_NSEND * (RTP_HDR + PKT_MAX));
-	if (posix_memalign(&mem, (size_t)sysconf(_SC_PAGESIZE),
-			   UR_NBUF * sizeof(struct io_uring_buf)) || !u->rbufs || !u->sbufs)
+	if (!u->rbufs || !u->sbufs)
 		return -ENOMEM;
-	u->br = mem;
-	reg.ring_addr = (uintptr_t)mem;
-	rc = io_uring_register_buf_ring(&u->ring, &reg, 0);
-	if (rc < 0)
+	u->br = bench_buf_ring(&u->ring, UR_NBUF, UR_BGID, u->rbufs, UR_BUF, &rc);
+	if (!u->br)
 		return rc;
-	io_uring_buf_ring_init(u->br);
-	for (i = 0; i < UR_NBUF; i++)
-		io_uring_buf_ring_add(u->br, u->rbufs + (size_t)i * UR_BUF, UR_BUF,
-				      (unsigned short)i, io_uring_buf_ring_mask(UR_NBUF), (int)i);
-	io_uring_buf_ring_advance(u->br, UR_NBUF);
 	u->mh.msg_controllen = CMSG_SPACE(sizeof(struct timespec));
 	return 0;
 }
