@@ -39,12 +39,12 @@ Prints "ok - <sentence>" or "FAIL - <sentence>" per check and ends with
 
 import argparse
 import os
-import tempfile
 import select
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
@@ -225,17 +225,25 @@ def background_args(path, ng_port, pidfile):
             "--num-threads=2", "--pidfile=" + pidfile]
 
 
+def proc_stat(pid):
+    """The fields of /proc/@pid/stat after the command name: [0] the
+    state, [3] the session id."""
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
 def detached_problems(pid, parent):
     """What is wrong with detached daemon @pid, started by process
     @parent: it must be a session leader of its own in / with its stdio on
     /dev/null, and have its two media workers (threads besides main)."""
     if pid == parent:
         return "the pidfile names the process that was started, %d" % pid
-    stat = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    if int(stat[3]) != pid:
-        return "session id %s, wanted its own %d" % (stat[3], pid)
-    if os.readlink("/proc/%d/cwd" % pid) != "/":
-        return "working directory %s" % os.readlink("/proc/%d/cwd" % pid)
+    session = int(proc_stat(pid)[3])
+    if session != pid:
+        return "session id %d, wanted its own %d" % (session, pid)
+    cwd = os.readlink("/proc/%d/cwd" % pid)
+    if cwd != "/":
+        return "working directory %s" % cwd
     for fd in (0, 1, 2):
         target = os.readlink("/proc/%d/fd/%d" % (pid, fd))
         if target != "/dev/null":
@@ -247,8 +255,7 @@ def detached_problems(pid, parent):
 def gone(pid):
     """True once @pid has exited (a zombie nobody reaps counts too)."""
     try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        return proc_stat(pid)[0] == "Z"
     except FileNotFoundError:
         return True
 
